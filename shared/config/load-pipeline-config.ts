@@ -1,0 +1,117 @@
+/**
+ * Loads the pipeline file (YAML or TOML), applies environment overrides for
+ * endpoints and secrets, validates, and freezes. A bad file fails with every
+ * offending field named, its value, and what was expected.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parse as parseToml } from 'smol-toml';
+import type { z } from 'zod';
+import { KpoError } from '../errors/kpo-error.ts';
+import { pipelineConfigSchema, type PipelineConfig } from './pipeline-config-schema.ts';
+import { readStackEndpoints } from './stack-endpoints.ts';
+
+export const DEFAULT_CONFIG_PATH = 'pipeline.yaml';
+
+export interface LoadOptions {
+  /** Path of the pipeline file; default $KPO_CONFIG or ./pipeline.yaml (absent = all defaults). */
+  readonly path?: string;
+  /** Environment to read overrides from; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function loadPipelineConfig(options: LoadOptions = {}): PipelineConfig {
+  const env = options.env ?? process.env;
+  const path = options.path ?? env.KPO_CONFIG ?? DEFAULT_CONFIG_PATH;
+  const raw = existsSync(path) ? parseFile(path) : options.path ? missingFile(path) : {};
+  return parsePipelineConfig(raw, env, path);
+}
+
+/** Validates an already-parsed document; exported for tests and for callers with inline config. */
+export function parsePipelineConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, source = '<inline>'): PipelineConfig {
+  const result = pipelineConfigSchema.safeParse(applyEnvOverrides(raw, env));
+  if (!result.success) throw configError(result.error, raw, source);
+  return deepFreeze(withStackEndpoints(result.data));
+}
+
+function parseFile(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return extname(path) === '.toml' ? parseToml(text) : (parseYaml(text) as unknown);
+  } catch (cause) {
+    throw new KpoError('KPO_CONFIG_INVALID', `${path}: not valid ${extname(path) === '.toml' ? 'TOML' : 'YAML'}`, {
+      cause,
+      context: { field: '<file>' },
+    });
+  }
+}
+
+function missingFile(path: string): never {
+  throw new KpoError('KPO_CONFIG_INVALID', `${path}: no such pipeline file`, { context: { field: '<file>' } });
+}
+
+/** Environment names win over the file, so secrets and endpoints never need to live in it. */
+function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  const doc: Record<string, unknown> = isRecord(raw) ? { ...raw } : {};
+  const endpoints: Record<string, unknown> = isRecord(doc.endpoints) ? { ...doc.endpoints } : {};
+  if (env.KAFKA_BROKERS) endpoints.kafkaBrokers = env.KAFKA_BROKERS.split(',').map((b) => b.trim());
+  if (env.SCHEMA_REGISTRY_URL) endpoints.schemaRegistryUrl = env.SCHEMA_REGISTRY_URL;
+  if (env.REDIS_URL) endpoints.redisUrl = env.REDIS_URL;
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) endpoints.otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  doc.endpoints = endpoints;
+  if (env.MODEL_API_KEY && Array.isArray(doc.models)) {
+    doc.models = doc.models.map((m: unknown) => (isRecord(m) ? { ...m, apiKey: env.MODEL_API_KEY } : m));
+  }
+  return doc;
+}
+
+/** Endpoints nobody configured come from the local stack, when it runs. */
+function withStackEndpoints(config: PipelineConfig): PipelineConfig {
+  const e = config.endpoints;
+  if (e.kafkaBrokers && e.schemaRegistryUrl && e.redisUrl) return config;
+  const stack = readStackEndpoints();
+  if (!stack) return config;
+  return {
+    ...config,
+    endpoints: {
+      ...e,
+      kafkaBrokers: e.kafkaBrokers ?? [stack.kafkaBroker],
+      schemaRegistryUrl: e.schemaRegistryUrl ?? stack.schemaRegistryUrl,
+      redisUrl: e.redisUrl ?? stack.redisUrl,
+    },
+  };
+}
+
+function configError(error: z.ZodError, raw: unknown, source: string): KpoError {
+  const lines = error.issues.map((issue) => {
+    const field = issue.path.join('.') || '<root>';
+    const value = JSON.stringify(valueAt(raw, issue.path)) ?? 'nothing';
+    return `${field}: got ${value}, expected ${issue.message}`;
+  });
+  const first = error.issues[0]?.path.join('.') ?? '<root>';
+  return new KpoError('KPO_CONFIG_INVALID', `${source}: invalid pipeline config\n  ${lines.join('\n  ')}`, {
+    context: { field: first },
+  });
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = raw;
+  for (const key of path) {
+    if (!isRecord(node) && !Array.isArray(node)) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,138 @@
+/**
+ * The pipeline file's schema: topics, per-stage knobs, endpoints and model
+ * servers. Every default is written next to its field, here and nowhere else.
+ */
+import { z } from 'zod';
+
+export const STAGE_NAMES = ['rag', 'assemble', 'inference', 'post', 'stream'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+export const retrySchema = z
+  .object({
+    /** Attempts in all, the first included. Default 3. */
+    maxAttempts: positiveInt.default(3),
+    /** First backoff; doubles each attempt, with full jitter. Default 100 ms. */
+    baseDelayMs: nonNegativeInt.default(100),
+    /** Backoff ceiling, also the cap on a server's retry-after hint. Default 5000 ms. */
+    maxDelayMs: nonNegativeInt.default(5_000),
+  })
+  .strict();
+
+export const stageSchema = z
+  .object({
+    /** Records handled at once by one worker, across sessions. Default 16. */
+    concurrency: positiveInt.default(16),
+    /** In-flight budget per worker (the queue depth): fetched but not yet committed. Default 512. */
+    queueDepth: positiveInt.default(512),
+    /** Resume fetching when in-flight falls to this fraction of queueDepth. Default 0.5. */
+    lowWatermarkRatio: z.number().gt(0).lt(1).default(0.5),
+    /** A handler running longer than this fails with KPO_TIMEOUT (retryable). Default 120000 ms. */
+    handlerTimeoutMs: positiveInt.default(120_000),
+    /** Records older than this (by their timestamp) are shed, not handled. 0 = never. Default 0. */
+    maxAgeMs: nonNegativeInt.default(0),
+    /** First stage only: reject new requests while the backlog exceeds this. 0 = no limit. Default 0. */
+    admissionLimit: nonNegativeInt.default(0),
+    retry: retrySchema.default({ maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 5_000 }),
+    /** Consumer session timeout. Default 30000 ms. */
+    sessionTimeoutMs: positiveInt.default(30_000),
+    /** Consumer heartbeat interval; must stay below a third of sessionTimeoutMs. Default 3000 ms. */
+    heartbeatIntervalMs: positiveInt.default(3_000),
+    /** Time SIGTERM gives in-flight work before the worker gives up on it. Default 30000 ms. */
+    shutdownGraceMs: positiveInt.default(30_000),
+    /** Port of /healthz, /readyz and /metrics. 0 = any free port. Default 0. */
+    httpPort: nonNegativeInt.max(65_535).default(0),
+  })
+  .strict()
+  .superRefine((stage, ctx) => {
+    // kafkajs needs several heartbeats per session timeout to survive one lost packet.
+    if (stage.heartbeatIntervalMs * 3 > stage.sessionTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['heartbeatIntervalMs'],
+        message: `must be at most a third of sessionTimeoutMs (${stage.sessionTimeoutMs}), got ${stage.heartbeatIntervalMs}`,
+      });
+    }
+  });
+
+export const topicsSchema = z
+  .object({
+    /** Partitions of every pipeline topic (equal counts keep a session on one partition number). Default 6. */
+    partitions: positiveInt.default(6),
+    /** Replication factor when kpo creates topics. Default 1 (the local stack has one broker). */
+    replicationFactor: positiveInt.default(1),
+    prompts: z.string().min(1).default('llm.prompts'),
+    rag: z.string().min(1).default('llm.rag'),
+    assembled: z.string().min(1).default('llm.assembled'),
+    tokensRaw: z.string().min(1).default('llm.tokens.raw'),
+    tokensPost: z.string().min(1).default('llm.tokens.post'),
+    output: z.string().min(1).default('llm.output'),
+    cancel: z.string().min(1).default('llm.cancel'),
+    /** Dead-letter topic of a stage = its input topic + this suffix. Default ".dlq". */
+    deadLetterSuffix: z.string().min(1).default('.dlq'),
+  })
+  .strict();
+
+export const endpointsSchema = z
+  .object({
+    /** Kafka bootstrap servers. Env KAFKA_BROKERS (comma-separated). Default: the local stack's. */
+    kafkaBrokers: z.array(z.string().min(1)).min(1).optional(),
+    /** Confluent-compatible registry URL. Env SCHEMA_REGISTRY_URL; "none" = registry-less mode. */
+    schemaRegistryUrl: z.string().optional(),
+    /** Redis URL. Env REDIS_URL. Default: the local stack's. */
+    redisUrl: z.string().optional(),
+    /** OTLP/HTTP collector; tracing export is off without it. Env OTEL_EXPORTER_OTLP_ENDPOINT. */
+    otlpEndpoint: z.string().url().optional(),
+  })
+  .strict();
+
+export const modelEndpointSchema = z
+  .object({
+    /** Name used in routing, metrics and logs. */
+    name: z.string().min(1),
+    /** Wire protocol: OpenAI-compatible, llama.cpp /completion, or TGI /generate_stream. */
+    kind: z.enum(['openai', 'llamacpp', 'tgi']).default('openai'),
+    /** Base URL, e.g. http://127.0.0.1:8000. */
+    url: z.string().url(),
+    /** Models this endpoint serves; empty = any. */
+    models: z.array(z.string()).default([]),
+    /** API key; env MODEL_API_KEY overrides for every endpoint. */
+    apiKey: z.string().optional(),
+    /** Max concurrent calls (bulkhead). Default 64. */
+    maxConcurrent: positiveInt.default(64),
+  })
+  .strict();
+
+export const pipelineConfigSchema = z
+  .object({
+    topics: topicsSchema.default(topicsSchema.parse({})),
+    endpoints: endpointsSchema.default({}),
+    stages: z
+      .object({
+        rag: stageSchema.default(stageSchema.parse({})),
+        assemble: stageSchema.default(stageSchema.parse({})),
+        inference: stageSchema.default(stageSchema.parse({})),
+        post: stageSchema.default(stageSchema.parse({ queueDepth: 1024 })),
+        stream: stageSchema.default(stageSchema.parse({ queueDepth: 1024 })),
+      })
+      .strict()
+      .default({
+        rag: stageSchema.parse({}),
+        assemble: stageSchema.parse({}),
+        inference: stageSchema.parse({}),
+        post: stageSchema.parse({ queueDepth: 1024 }),
+        stream: stageSchema.parse({ queueDepth: 1024 }),
+      }),
+    /** Model servers; empty = the simulated model server started by `npm start`. */
+    models: z.array(modelEndpointSchema).default([]),
+    /** Stage-specific sections (retriever, templates, post rules, …), validated by each stage's options. */
+    workers: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
+export type StageConfig = z.infer<typeof stageSchema>;
+export type TopicsConfig = z.infer<typeof topicsSchema>;
+export type ModelEndpointConfig = z.infer<typeof modelEndpointSchema>;
