@@ -1,0 +1,57 @@
+/**
+ * `npm run stack -- up|down|status [--json]`: the local stack without Docker.
+ * Every failure is one line (what is wrong, how to fix it) and a non-zero exit.
+ */
+import { stackDown, stackStatus, stackUp } from './local-stack.ts';
+import { KpoError } from '../../shared/errors/kpo-error.ts';
+
+const USAGE = 'usage: npm run stack -- up|down|status [--json]';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const command = argv[0];
+  const json = argv.includes('--json');
+  const log = (line: string): void => console.log(`stack: ${line}`);
+  switch (command) {
+    case 'up': {
+      const result = await stackUp(log);
+      if (json) console.log(JSON.stringify(result));
+      else if (result.started.length === 0) log(`already running (${result.readyMs} ms)`);
+      else log(`ready in ${(result.readyMs / 1000).toFixed(1)} s (started: ${result.started.join(', ')})`);
+      if (!json) printEndpoints(result.endpoints);
+      return 0;
+    }
+    case 'down':
+      await stackDown(log);
+      return 0;
+    case 'status': {
+      const statuses = await stackStatus();
+      if (json) console.log(JSON.stringify(statuses));
+      else {
+        for (const s of statuses) {
+          const state = s.answering ? 'up' : s.running ? 'running, not answering' : 'down';
+          const rss = s.rssMiB === undefined ? '' : ` rss=${s.rssMiB}MiB`;
+          console.log(`${s.name.padEnd(9)} ${state.padEnd(22)} ${s.endpoint} v${s.version}${s.pid ? ` pid=${s.pid}` : ''}${rss}`);
+        }
+      }
+      return statuses.every((s) => s.answering) ? 0 : 3;
+    }
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+function printEndpoints(endpoints: { kafkaBroker: string; schemaRegistryUrl: string; redisUrl: string }): void {
+  console.log(`KAFKA_BROKERS=${endpoints.kafkaBroker}`);
+  console.log(`SCHEMA_REGISTRY_URL=${endpoints.schemaRegistryUrl}`);
+  console.log(`REDIS_URL=${endpoints.redisUrl}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof KpoError ? `${error.code}: ${error.message}` : String(error);
+    console.error(`stack: ${message}`);
+    process.exit(1);
+  },
+);

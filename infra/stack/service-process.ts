@@ -1,0 +1,92 @@
+/**
+ * Starts a service as a detached process with its output in a log file and
+ * its pid in a pid file, so `down` (even from another shell) stops exactly
+ * what `up` started.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createServer } from 'node:net';
+
+export interface StartSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logFile: string;
+  readonly pidFile: string;
+}
+
+export function startDetached(spec: StartSpec): number {
+  mkdirSync(dirname(spec.logFile), { recursive: true });
+  mkdirSync(dirname(spec.pidFile), { recursive: true });
+  const log = openSync(spec.logFile, 'w');
+  try {
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    if (child.pid === undefined) throw new Error(`could not spawn ${spec.command}`);
+    child.unref();
+    writeFileSync(spec.pidFile, String(child.pid));
+    return child.pid;
+  } finally {
+    closeSync(log);
+  }
+}
+
+export function readPid(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, then SIGKILL after graceMs. Resolves once the process is gone. */
+export async function stopProcess(pidFile: string, graceMs = 10_000): Promise<boolean> {
+  const pid = readPid(pidFile);
+  if (pid === undefined) return false;
+  const signal = (name: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, name); // the whole process group: java launchers fork
+    } catch {
+      try {
+        process.kill(pid, name);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  if (isAlive(pid)) {
+    signal('SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+    if (isAlive(pid)) signal('SIGKILL');
+    while (isAlive(pid)) await sleep(50);
+  }
+  rmSync(pidFile, { force: true });
+  return true;
+}
+
+/** True when nothing listens on 127.0.0.1:port. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,76 @@
+/**
+ * Where the local stack keeps things and which ports it uses. Everything lives
+ * under one git-ignored folder (.kpo/ at the project root, or $KPO_HOME).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT, stackHome } from '../../shared/config/stack-endpoints.ts';
+
+export type ServiceName = 'kafka' | 'registry' | 'redis';
+export const SERVICE_NAMES: readonly ServiceName[] = ['kafka', 'registry', 'redis'];
+
+export interface StackLayout {
+  readonly home: string;
+  readonly distDir: string;
+  readonly kafkaLibs: string;
+  readonly registryDir: string;
+  readonly pomPath: string;
+  readonly versions: { readonly kafka: string; readonly apicurio: string };
+  readonly ports: {
+    /** Kafka client listener. Env KPO_KAFKA_PORT. Default 19092. */
+    readonly kafka: number;
+    /** KRaft controller listener. Env KPO_KAFKA_CONTROLLER_PORT. Default 19093. */
+    readonly kafkaController: number;
+    /** Apicurio HTTP. Env KPO_REGISTRY_PORT. Default 18081. */
+    readonly registry: number;
+    /** Redis. Env KPO_REDIS_PORT. Default 16379. */
+    readonly redis: number;
+  };
+  dataDir(service: ServiceName): string;
+  logFile(service: ServiceName): string;
+  pidFile(service: ServiceName): string;
+}
+
+export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
+  const home = stackHome();
+  const pomPath = join(PROJECT_ROOT, 'infra', 'maven', 'pom.xml');
+  const versions = readVersions(pomPath);
+  const distDir = join(home, 'dist');
+  return {
+    home,
+    distDir,
+    kafkaLibs: join(distDir, `kafka-${versions.kafka}`, 'libs'),
+    registryDir: join(distDir, `apicurio-${versions.apicurio}`),
+    pomPath,
+    versions,
+    ports: {
+      kafka: port(env.KPO_KAFKA_PORT, 19092, 'KPO_KAFKA_PORT'),
+      kafkaController: port(env.KPO_KAFKA_CONTROLLER_PORT, 19093, 'KPO_KAFKA_CONTROLLER_PORT'),
+      registry: port(env.KPO_REGISTRY_PORT, 18081, 'KPO_REGISTRY_PORT'),
+      redis: port(env.KPO_REDIS_PORT, 16379, 'KPO_REDIS_PORT'),
+    },
+    dataDir: (service) => join(home, 'data', service),
+    logFile: (service) => join(home, 'logs', `${service}.log`),
+    pidFile: (service) => join(home, 'run', `${service}.pid`),
+  };
+}
+
+/** Versions are declared once, in the pom that downloads them. */
+function readVersions(pomPath: string): StackLayout['versions'] {
+  const pom = readFileSync(pomPath, 'utf8');
+  const read = (name: string): string => {
+    const match = new RegExp(`<${name}>([^<]+)</${name}>`).exec(pom);
+    if (!match?.[1]) throw new Error(`${pomPath}: property <${name}> missing`);
+    return match[1];
+  };
+  return { kafka: read('kafka.version'), apicurio: read('apicurio.version') };
+}
+
+function port(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65_535) {
+    throw new Error(`${name}=${value}: expected a TCP port number (1-65535)`);
+  }
+  return parsed;
+}
