@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   KPO_PROMPT_TOO_LONG: 'the prompt does not fit the token budget',
   KPO_HISTORY_CORRUPT: 'the session history in Redis could not be read',
   KPO_RETRIEVAL: 'the retriever failed',
+  KPO_REDIS: 'Redis failed, refused a command or timed out',
   KPO_KAFKA: 'the Kafka client failed',
   KPO_INTERNAL: 'an unexpected failure',
 } as const;
