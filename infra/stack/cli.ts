@@ -30,7 +30,9 @@ async function main(argv: readonly string[]): Promise<number> {
         for (const s of statuses) {
           const state = s.answering ? 'up' : s.running ? 'running, not answering' : 'down';
           const rss = s.rssMiB === undefined ? '' : ` rss=${s.rssMiB}MiB`;
-          console.log(`${s.name.padEnd(9)} ${state.padEnd(22)} ${s.endpoint} v${s.version}${s.pid ? ` pid=${s.pid}` : ''}${rss}`);
+          console.log(
+            `${s.name.padEnd(9)} ${state.padEnd(22)} ${s.endpoint} v${s.version}${s.pid ? ` pid=${s.pid}` : ''}${rss}`,
+          );
         }
       }
       return statuses.every((s) => s.answering) ? 0 : 3;
@@ -41,7 +43,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function printEndpoints(endpoints: { kafkaBroker: string; schemaRegistryUrl: string; redisUrl: string }): void {
+function printEndpoints(endpoints: {
+  kafkaBroker: string;
+  schemaRegistryUrl: string;
+  redisUrl: string;
+}): void {
   console.log(`KAFKA_BROKERS=${endpoints.kafkaBroker}`);
   console.log(`SCHEMA_REGISTRY_URL=${endpoints.schemaRegistryUrl}`);
   console.log(`REDIS_URL=${endpoints.redisUrl}`);

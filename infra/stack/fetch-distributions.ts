@@ -14,20 +14,30 @@ const run = promisify(execFile);
 const DOWNLOAD_TIMEOUT_MS = 15 * 60_000;
 
 export function distributionsPresent(layout: StackLayout): boolean {
-  const kafkaJar = existsSync(layout.kafkaLibs) && readdirSync(layout.kafkaLibs).some((f) => f.startsWith('kafka_2.13-'));
+  const kafkaJar =
+    existsSync(layout.kafkaLibs) && readdirSync(layout.kafkaLibs).some((f) => f.startsWith('kafka_2.13-'));
   return kafkaJar && existsSync(join(layout.registryDir, 'quarkus-run.jar'));
 }
 
-export async function fetchDistributions(layout: StackLayout, prerequisites: Prerequisites): Promise<boolean> {
+export async function fetchDistributions(
+  layout: StackLayout,
+  prerequisites: Prerequisites,
+): Promise<boolean> {
   if (distributionsPresent(layout)) return false;
   rmSync(dirname(layout.kafkaLibs), { recursive: true, force: true });
   try {
-    await run(prerequisites.mvn, ['-q', '-B', '-f', layout.pomPath, `-Dstack.dir=${layout.distDir}`, 'package'], {
-      timeout: DOWNLOAD_TIMEOUT_MS,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    await run(
+      prerequisites.mvn,
+      ['-q', '-B', '-f', layout.pomPath, `-Dstack.dir=${layout.distDir}`, 'package'],
+      {
+        timeout: DOWNLOAD_TIMEOUT_MS,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
   } catch (cause) {
-    const output = String((cause as { stdout?: string }).stdout ?? '') + String((cause as { stderr?: string }).stderr ?? '');
+    const output =
+      String((cause as { stdout?: string }).stdout ?? '') +
+      String((cause as { stderr?: string }).stderr ?? '');
     const firstError = output.split('\n').find((line) => line.includes('ERROR')) ?? String(cause);
     throw new KpoError(
       'KPO_STACK_START',
@@ -36,7 +46,10 @@ export async function fetchDistributions(layout: StackLayout, prerequisites: Pre
     );
   }
   if (!distributionsPresent(layout)) {
-    throw new KpoError('KPO_STACK_START', `Maven finished but ${layout.kafkaLibs} or ${layout.registryDir} is incomplete`);
+    throw new KpoError(
+      'KPO_STACK_START',
+      `Maven finished but ${layout.kafkaLibs} or ${layout.registryDir} is incomplete`,
+    );
   }
   return true;
 }

@@ -36,7 +36,18 @@ export function kafkaService(layout: StackLayout): LocalService {
       const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
       await run(
         prerequisites.kafkaJava,
-        ['-cp', classpath, `-Dlog4j2.configurationFile=${log4j}`, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', serverProperties],
+        [
+          '-cp',
+          classpath,
+          `-Dlog4j2.configurationFile=${log4j}`,
+          'kafka.tools.StorageTool',
+          'format',
+          '--standalone',
+          '-t',
+          clusterId,
+          '-c',
+          serverProperties,
+        ],
         { timeout: 60_000 },
       );
       return startDetached({

@@ -28,7 +28,8 @@ export async function waitUntilReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isRunning()) throw serviceDidNotStart(service.name, 'the process exited', layout.logFile(service.name));
+    if (!isRunning())
+      throw serviceDidNotStart(service.name, 'the process exited', layout.logFile(service.name));
     if (await service.probe(1_000)) return;
     await sleep(200);
   }

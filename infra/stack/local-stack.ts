@@ -46,7 +46,10 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
   const prerequisites = findPrerequisites();
   mkdirSync(layout.home, { recursive: true });
   const downloaded = await fetchDistributions(layout, prerequisites);
-  if (downloaded) log(`downloaded Kafka ${layout.versions.kafka} and Apicurio ${layout.versions.apicurio} (${Date.now() - began} ms)`);
+  if (downloaded)
+    log(
+      `downloaded Kafka ${layout.versions.kafka} and Apicurio ${layout.versions.apicurio} (${Date.now() - began} ms)`,
+    );
 
   const all = services(layout);
   const toStart: LocalService[] = [];

@@ -27,7 +27,10 @@ export function findPrerequisites(env: NodeJS.ProcessEnv = process.env): Prerequ
   const kafkaJava = pick(jdks, 17);
   const registryJava = env.KPO_REGISTRY_JAVA ?? pick(jdks, 21);
   if (!kafkaJava) {
-    throw prerequisiteMissing('no Java 17+ found (Kafka 4 needs it)', 'apt-get install openjdk-17-jre-headless, or set JAVA_HOME');
+    throw prerequisiteMissing(
+      'no Java 17+ found (Kafka 4 needs it)',
+      'apt-get install openjdk-17-jre-headless, or set JAVA_HOME',
+    );
   }
   if (!registryJava) {
     throw prerequisiteMissing(
@@ -77,7 +80,11 @@ function releaseMajor(home: string): number | undefined {
 
 function javaMajorFromVersionOutput(java: string): number | undefined {
   try {
-    const out = execFileSync(java, ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    const out = execFileSync(java, ['-version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 10_000,
+    });
     return parseMajor(out);
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr;

@@ -17,13 +17,33 @@ export function redisService(layout: StackLayout): LocalService {
       mkdirSync(dataDir, { recursive: true });
       return startDetached({
         command: prerequisites.redisServer,
-        args: ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dataDir, '--protected-mode', 'yes'],
+        args: [
+          '--bind',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dataDir,
+          '--protected-mode',
+          'yes',
+        ],
         logFile: layout.logFile('redis'),
         pidFile: layout.pidFile('redis'),
       });
     },
     async probe(timeoutMs) {
-      const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const client = new Redis({
+        host: '127.0.0.1',
+        port,
+        lazyConnect: true,
+        connectTimeout: timeoutMs,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       client.on('error', () => undefined);
       try {
         await client.connect();

@@ -36,7 +36,9 @@ export function registryService(layout: StackLayout): LocalService {
     },
     async probe(timeoutMs) {
       try {
-        const response = await fetch(`${base}${CCOMPAT_PATH}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
+        const response = await fetch(`${base}${CCOMPAT_PATH}/subjects`, {
+          signal: AbortSignal.timeout(timeoutMs),
+        });
         return response.ok;
       } catch {
         return false;

@@ -29,7 +29,11 @@ export function loadPipelineConfig(options: LoadOptions = {}): PipelineConfig {
 }
 
 /** Validates an already-parsed document; exported for tests and for callers with inline config. */
-export function parsePipelineConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, source = '<inline>'): PipelineConfig {
+export function parsePipelineConfig(
+  raw: unknown,
+  env: NodeJS.ProcessEnv = {},
+  source = '<inline>',
+): PipelineConfig {
   const result = pipelineConfigSchema.safeParse(applyEnvOverrides(raw, env));
   if (!result.success) throw configError(result.error, raw, source);
   return deepFreeze(withStackEndpoints(result.data));
@@ -40,15 +44,21 @@ function parseFile(path: string): unknown {
   try {
     return extname(path) === '.toml' ? parseToml(text) : (parseYaml(text) as unknown);
   } catch (cause) {
-    throw new KpoError('KPO_CONFIG_INVALID', `${path}: not valid ${extname(path) === '.toml' ? 'TOML' : 'YAML'}`, {
-      cause,
-      context: { field: '<file>' },
-    });
+    throw new KpoError(
+      'KPO_CONFIG_INVALID',
+      `${path}: not valid ${extname(path) === '.toml' ? 'TOML' : 'YAML'}`,
+      {
+        cause,
+        context: { field: '<file>' },
+      },
+    );
   }
 }
 
 function missingFile(path: string): never {
-  throw new KpoError('KPO_CONFIG_INVALID', `${path}: no such pipeline file`, { context: { field: '<file>' } });
+  throw new KpoError('KPO_CONFIG_INVALID', `${path}: no such pipeline file`, {
+    context: { field: '<file>' },
+  });
 }
 
 /** Environment names win over the file, so secrets and endpoints never need to live in it. */

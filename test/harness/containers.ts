@@ -13,7 +13,10 @@ export async function containerRuntimeAvailable(): Promise<{ available: boolean;
     const { getContainerRuntimeClient } = await import('testcontainers');
     const probe = getContainerRuntimeClient();
     const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`probe timed out after ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS).unref(),
+      setTimeout(
+        () => reject(new Error(`probe timed out after ${PROBE_TIMEOUT_MS} ms`)),
+        PROBE_TIMEOUT_MS,
+      ).unref(),
     );
     const client = await Promise.race([probe, timeout]);
     return { available: true, detail: `container runtime ${client.info.containerRuntime.host}` };

@@ -20,7 +20,11 @@ export async function resolveServices(env: NodeJS.ProcessEnv = process.env): Pro
   const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL } = env;
   if (KAFKA_BROKERS && SCHEMA_REGISTRY_URL && REDIS_URL) {
     return {
-      endpoints: { kafkaBrokers: KAFKA_BROKERS.split(','), schemaRegistryUrl: SCHEMA_REGISTRY_URL, redisUrl: REDIS_URL },
+      endpoints: {
+        kafkaBrokers: KAFKA_BROKERS.split(','),
+        schemaRegistryUrl: SCHEMA_REGISTRY_URL,
+        redisUrl: REDIS_URL,
+      },
       source: 'environment',
       detail: 'KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL were set',
       teardown: async () => undefined,

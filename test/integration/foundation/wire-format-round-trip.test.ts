@@ -33,7 +33,11 @@ test('an Avro record produced through the registry is consumed back in the Confl
   );
   assert.ok(Number.isInteger(id) && id > 0, `registry returned schema id ${id}`);
 
-  const kafka = new Kafka({ clientId: 'foundation-test', brokers: [...kafkaBrokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'foundation-test',
+    brokers: [...kafkaBrokers],
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   t.after(async () => {
@@ -58,13 +62,13 @@ test('an Avro record produced through the registry is consumed back in the Confl
       if (message.value) received.push(message.value);
     },
   });
-  const bytes = (await waitFor(() => received[0], { timeoutMs: 30_000, what: 'the record to come back' })) as Buffer;
+  const bytes = await waitFor(() => received[0], { timeoutMs: 30_000, what: 'the record to come back' });
 
   assert.equal(bytes.readUInt8(0), 0, 'magic byte');
   assert.equal(bytes.readUInt32BE(1), id, 'schema id in bytes 1-4');
-  const body = avro.Type.forSchema(schema as unknown as avro.Schema).fromBuffer(bytes.subarray(5));
+  const body = avro.Type.forSchema(schema as unknown as avro.Schema).fromBuffer(bytes.subarray(5)) as object;
   assert.deepEqual({ ...body }, { sessionId: 's-1', turn: 3 });
-  assert.deepEqual({ ...(await registry.decode(bytes)) }, { sessionId: 's-1', turn: 3 });
+  assert.deepEqual({ ...((await registry.decode(bytes)) as object) }, { sessionId: 's-1', turn: 3 });
 });
 
 test('redis stores a value with a TTL and returns it', async (t) => {

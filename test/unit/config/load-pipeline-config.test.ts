@@ -64,7 +64,12 @@ test('environment overrides win over the file for endpoints and secrets', () => 
   );
   const config = loadPipelineConfig({
     path,
-    env: { KAFKA_BROKERS: 'a:1, b:2', REDIS_URL: 'redis://x:1', SCHEMA_REGISTRY_URL: 'none', MODEL_API_KEY: 'sk-test' },
+    env: {
+      KAFKA_BROKERS: 'a:1, b:2',
+      REDIS_URL: 'redis://x:1',
+      SCHEMA_REGISTRY_URL: 'none',
+      MODEL_API_KEY: 'sk-test',
+    },
   });
   assert.deepEqual(config.endpoints.kafkaBrokers, ['a:1', 'b:2']);
   assert.equal(config.endpoints.redisUrl, 'redis://x:1');
