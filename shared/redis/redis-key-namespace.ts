@@ -1,0 +1,31 @@
+/**
+ * Key names of everything kpo stores in Redis, under one namespace prefix
+ * (default "kpo"), so several pipelines can share a Redis and a FLUSH is never
+ * needed. Session-scoped keys put the session ID in a {hash tag}, so a
+ * session's keys share one cluster slot and a Lua script may touch them all.
+ */
+export class RedisKeyNamespace {
+  readonly prefix: string;
+
+  constructor(prefix = 'kpo') {
+    if (prefix.length === 0 || /[{}\s]/.test(prefix)) {
+      throw new RangeError(`redis key prefix must be non-empty without braces or spaces, got "${prefix}"`);
+    }
+    this.prefix = prefix;
+  }
+
+  /** List of a session's history turns (JSON per element), oldest first. */
+  history(sessionId: string): string {
+    return `${this.prefix}:history:{${sessionId}}`;
+  }
+
+  /** Marker that one request's exchange was appended (idempotent append). */
+  historyAppended(sessionId: string, requestId: string): string {
+    return `${this.prefix}:history-appended:{${sessionId}}:${requestId}`;
+  }
+
+  /** Stream-stage progress of one request (resume point after a failover). */
+  streamProgress(sessionId: string, requestId: string): string {
+    return `${this.prefix}:stream-progress:{${sessionId}}:${requestId}`;
+  }
+}
