@@ -1,4 +1,5 @@
 /** Debian's redis-server on loopback, nothing persisted (no RDB, no AOF). */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { LocalService } from './local-service.ts';
@@ -12,7 +13,7 @@ export function redisService(layout: StackLayout): LocalService {
     name: 'redis',
     port,
     endpoint: `redis://127.0.0.1:${port}`,
-    version: 'debian',
+    version: redisVersion(),
     async start(prerequisites) {
       mkdirSync(dataDir, { recursive: true });
       return startDetached({
@@ -55,4 +56,13 @@ export function redisService(layout: StackLayout): LocalService {
       }
     },
   };
+}
+
+function redisVersion(): string {
+  try {
+    const out = execFileSync('redis-server', ['--version'], { encoding: 'utf8', timeout: 5_000 });
+    return /v=(\S+)/.exec(out)?.[1] ?? 'unknown';
+  } catch {
+    return 'not installed';
+  }
 }

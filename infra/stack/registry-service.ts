@@ -24,6 +24,9 @@ export function registryService(layout: StackLayout): LocalService {
         env: {
           QUARKUS_HTTP_HOST: '127.0.0.1',
           QUARKUS_HTTP_PORT: String(port),
+          // Quarkus also opens a management port (default 9000 on every interface): keep it on loopback.
+          QUARKUS_MANAGEMENT_HOST: '127.0.0.1',
+          QUARKUS_MANAGEMENT_PORT: String(layout.ports.registryManagement),
           // Apicurio defaults to in-memory H2; say so explicitly so a user config can't change it.
           APICURIO_STORAGE_KIND: 'sql',
           APICURIO_STORAGE_SQL_KIND: 'h2',

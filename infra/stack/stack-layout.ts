@@ -23,6 +23,8 @@ export interface StackLayout {
     readonly kafkaController: number;
     /** Apicurio HTTP. Env KPO_REGISTRY_PORT. Default 18081. */
     readonly registry: number;
+    /** Apicurio's Quarkus management port (health, metrics). Env KPO_REGISTRY_MANAGEMENT_PORT. Default registry + 1. */
+    readonly registryManagement: number;
     /** Redis. Env KPO_REDIS_PORT. Default 16379. */
     readonly redis: number;
   };
@@ -35,7 +37,8 @@ export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
   const home = stackHome();
   const pomPath = join(PROJECT_ROOT, 'infra', 'maven', 'pom.xml');
   const versions = readVersions(pomPath);
-  const distDir = join(home, 'dist');
+  // KPO_DIST lets several stack homes share one download.
+  const distDir = env.KPO_DIST ?? join(home, 'dist');
   return {
     home,
     distDir,
@@ -47,6 +50,11 @@ export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
       kafka: port(env.KPO_KAFKA_PORT, 19092, 'KPO_KAFKA_PORT'),
       kafkaController: port(env.KPO_KAFKA_CONTROLLER_PORT, 19093, 'KPO_KAFKA_CONTROLLER_PORT'),
       registry: port(env.KPO_REGISTRY_PORT, 18081, 'KPO_REGISTRY_PORT'),
+      registryManagement: port(
+        env.KPO_REGISTRY_MANAGEMENT_PORT,
+        port(env.KPO_REGISTRY_PORT, 18081, 'KPO_REGISTRY_PORT') + 1,
+        'KPO_REGISTRY_MANAGEMENT_PORT',
+      ),
       redis: port(env.KPO_REDIS_PORT, 16379, 'KPO_REDIS_PORT'),
     },
     dataDir: (service) => join(home, 'data', service),

@@ -1,0 +1,122 @@
+/**
+ * Bad setup gets one clear line, a non-zero exit, no hang and nothing left
+ * running. Each case uses its own stack home and ports, so the shared stack
+ * the other tests use is never touched.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, symlinkSync, existsSync, readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { PROJECT_ROOT, stackHome } from '../../../shared/config/stack-endpoints.ts';
+
+const CLI = join(PROJECT_ROOT, 'infra', 'stack', 'cli.ts');
+
+interface CliResult {
+  readonly code: number | null;
+  readonly stderr: string;
+  readonly stdout: string;
+}
+
+function runStack(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env, cwd: PROJECT_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`stack ${args.join(' ')} hung for ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function listen(port = 0): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function portOf(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function freePort(): Promise<number> {
+  const server = await listen();
+  const port = portOf(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function isolatedEnv(): Promise<NodeJS.ProcessEnv> {
+  return {
+    ...process.env,
+    KPO_HOME: mkdtempSync(join(tmpdir(), 'kpo-stack-')),
+    KPO_DIST: join(stackHome(), 'dist'),
+    KPO_KAFKA_PORT: String(await freePort()),
+    KPO_KAFKA_CONTROLLER_PORT: String(await freePort()),
+    KPO_REGISTRY_PORT: String(await freePort()),
+    KPO_REGISTRY_MANAGEMENT_PORT: String(await freePort()),
+    KPO_REDIS_PORT: String(await freePort()),
+  };
+}
+
+function pidFilesLeft(home: string): string[] {
+  const run = join(home, 'run');
+  return existsSync(run) ? readdirSync(run) : [];
+}
+
+test('a port taken by another process fails up with one line naming the port and the fix', async (t) => {
+  const blocker = await listen();
+  t.after(() => new Promise((resolve) => blocker.close(resolve)));
+  const env = { ...(await isolatedEnv()), KPO_REDIS_PORT: String(portOf(blocker)) };
+  const result = await runStack(['up'], env);
+  assert.equal(result.code, 1);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line, got: ${result.stderr}`);
+  assert.match(lines[0]!, new RegExp(`port ${portOf(blocker)} for redis is taken.*KPO_REDIS_PORT`));
+  assert.deepEqual(pidFilesLeft(env.KPO_HOME!), [], 'nothing left running');
+});
+
+test('a missing redis-server fails up with one line saying how to install it', async () => {
+  // A PATH with node, java and mvn but no redis-server.
+  const bin = mkdtempSync(join(tmpdir(), 'kpo-path-'));
+  for (const program of ['java', 'mvn']) {
+    const found = (process.env.PATH ?? '')
+      .split(':')
+      .map((dir) => join(dir, program))
+      .find((candidate) => existsSync(candidate));
+    if (found) symlinkSync(found, join(bin, program));
+  }
+  const env = { ...(await isolatedEnv()), PATH: bin };
+  const result = await runStack(['up'], env);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr.trim(),
+    /^stack: KPO_STACK_PREREQUISITE: redis-server not found on PATH\. Fix: apt-get install redis-server$/,
+  );
+  assert.deepEqual(pidFilesLeft(env.KPO_HOME!), []);
+});
+
+test('status of a stack that is not running says down for each service and exits non-zero', async () => {
+  const result = await runStack(['status'], await isolatedEnv());
+  assert.equal(result.code, 3);
+  for (const service of ['kafka', 'registry', 'redis'])
+    assert.match(result.stdout, new RegExp(`${service}\\s+down`));
+});
+
+test('an unknown command prints the usage and exits 2', async () => {
+  const result = await runStack(['sideways'], await isolatedEnv());
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /usage: npm run stack -- up\|down\|status/);
+});
