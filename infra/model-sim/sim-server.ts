@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { FaultInjector, type FaultKind } from './fault-injector.ts';
 import { readJsonBody, sendError, sendJson, startSse } from './http-io.ts';
 import { llamaCppJob, llamaCppResponder } from './llamacpp-route.ts';
-import { openAiJobs, openAiResponder, type OpenAiApi } from './openai-route.ts';
+import { openAiJobs, openAiResponder } from './openai-route.ts';
 import { SimEngine, type PromptJob, type TokenSink } from './sim-engine.ts';
 import { SimMetrics } from './sim-metrics.ts';
 import type { SimOptions } from './sim-options.ts';

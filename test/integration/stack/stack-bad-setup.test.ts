@@ -58,7 +58,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function isolatedEnv(): Promise<NodeJS.ProcessEnv> {
+async function isolatedEnv(): Promise<NodeJS.ProcessEnv & { KPO_HOME: string }> {
   return {
     ...process.env,
     KPO_HOME: mkdtempSync(join(tmpdir(), 'kpo-stack-')),
@@ -85,7 +85,7 @@ test('a port taken by another process fails up with one line naming the port and
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line, got: ${result.stderr}`);
   assert.match(lines[0]!, new RegExp(`port ${portOf(blocker)} for redis is taken.*KPO_REDIS_PORT`));
-  assert.deepEqual(pidFilesLeft(env.KPO_HOME!), [], 'nothing left running');
+  assert.deepEqual(pidFilesLeft(env.KPO_HOME), [], 'nothing left running');
 });
 
 test('a missing redis-server fails up with one line saying how to install it', async () => {
@@ -105,7 +105,7 @@ test('a missing redis-server fails up with one line saying how to install it', a
     result.stderr.trim(),
     /^stack: KPO_STACK_PREREQUISITE: redis-server not found on PATH\. Fix: apt-get install redis-server$/,
   );
-  assert.deepEqual(pidFilesLeft(env.KPO_HOME!), []);
+  assert.deepEqual(pidFilesLeft(env.KPO_HOME), []);
 });
 
 test('status of a stack that is not running says down for each service and exits non-zero', async () => {
