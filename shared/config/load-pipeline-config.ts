@@ -14,6 +14,17 @@ import { readStackEndpoints } from './stack-endpoints.ts';
 
 export const DEFAULT_CONFIG_PATH = 'pipeline.yaml';
 
+/** Every environment name the configuration reads; docker-compose.yml is checked against this list. */
+export const CONFIG_ENV_NAMES = [
+  'KPO_CONFIG',
+  'KAFKA_BROKERS',
+  'SCHEMA_REGISTRY_URL',
+  'REDIS_URL',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'MODEL_ENDPOINTS',
+  'MODEL_API_KEY',
+] as const;
+
 export interface LoadOptions {
   /** Path of the pipeline file; default $KPO_CONFIG or ./pipeline.yaml (absent = all defaults). */
   readonly path?: string;
@@ -70,6 +81,13 @@ function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (env.REDIS_URL) endpoints.redisUrl = env.REDIS_URL;
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) endpoints.otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   doc.endpoints = endpoints;
+  // MODEL_ENDPOINTS=http://a:8000,http://b:8000 replaces the file's models with OpenAI-compatible endpoints.
+  if (env.MODEL_ENDPOINTS) {
+    doc.models = env.MODEL_ENDPOINTS.split(',')
+      .map((url) => url.trim())
+      .filter((url) => url !== '')
+      .map((url, index) => ({ name: `model-${index}`, kind: 'openai', url }));
+  }
   if (env.MODEL_API_KEY && Array.isArray(doc.models)) {
     doc.models = doc.models.map((m: unknown) => (isRecord(m) ? { ...m, apiKey: env.MODEL_API_KEY } : m));
   }

@@ -94,3 +94,14 @@ test('the loaded config is frozen', () => {
     (config.topics as { partitions: number }).partitions = 1;
   });
 });
+
+test('MODEL_ENDPOINTS replaces the model list with OpenAI-compatible endpoints', () => {
+  const config = parsePipelineConfig({}, { MODEL_ENDPOINTS: 'http://127.0.0.1:8001, http://127.0.0.1:8002' });
+  assert.deepEqual(
+    config.models.map((m) => [m.name, m.kind, m.url]),
+    [
+      ['model-0', 'openai', 'http://127.0.0.1:8001'],
+      ['model-1', 'openai', 'http://127.0.0.1:8002'],
+    ],
+  );
+});
