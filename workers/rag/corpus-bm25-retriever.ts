@@ -5,7 +5,7 @@
  * "what is …" questions from matching every passage.
  */
 import MiniSearch from 'minisearch';
-import type { RetrievedDocument } from './message-types.ts';
+import type { RetrievedDocument } from '../../shared/messages/types.ts';
 import type { Passage } from './passage-chunker.ts';
 import type { RetrieveOptions, Retriever } from './retriever.ts';
 

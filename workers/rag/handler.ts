@@ -7,7 +7,7 @@
 import { KpoError, toKpoError } from '../../shared/errors/kpo-error.ts';
 import type { HandlerContext, StageHandler } from '../../shared/runtime/stage-handler.ts';
 import { lastUserTurn } from './last-user-turn.ts';
-import type { PromptRequest, RetrievalResult, RetrievedDocument } from './message-types.ts';
+import type { PromptRequest, RetrievalResult, RetrievedDocument } from '../../shared/messages/types.ts';
 import type { RagOptions } from './options.ts';
 import type { Retriever } from './retriever.ts';
 

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { KpoError } from '../../shared/errors/kpo-error.ts';
-import type { RetrievedDocument } from './message-types.ts';
+import type { RetrievedDocument } from '../../shared/messages/types.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 import { abortError, postJson } from './http-json-client.ts';
 import type { RetrieveOptions, Retriever } from './retriever.ts';

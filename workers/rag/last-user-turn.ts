@@ -1,5 +1,5 @@
 /** The prompt of a request is its last user turn; everything before it is context the client sent along. */
-import type { ChatMessage } from './message-types.ts';
+import type { ChatMessage } from '../../shared/messages/types.ts';
 
 /** Index of the last user message, or -1 when there is none. */
 export function lastUserTurnIndex(messages: readonly ChatMessage[]): number {

@@ -3,7 +3,7 @@
  * passages. Built in: BM25 over a local corpus folder (CorpusBm25Retriever)
  * and HTTP services (HttpEmbeddingsRetriever, HttpDocumentsRetriever).
  */
-import type { RetrievedDocument } from './message-types.ts';
+import type { RetrievedDocument } from '../../shared/messages/types.ts';
 
 export interface RetrieveOptions {
   /** At most this many documents, best first. */

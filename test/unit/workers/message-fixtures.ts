@@ -1,5 +1,5 @@
 /** Message builders for stage unit tests: complete records with overridable fields. */
-import type { ChatMessage, PromptRequest, TokenChunk } from '../../../workers/rag/message-types.ts';
+import type { ChatMessage, PromptRequest, TokenChunk } from '../../../shared/messages/types.ts';
 
 export function promptRequest(overrides: Partial<PromptRequest> = {}): PromptRequest {
   return {

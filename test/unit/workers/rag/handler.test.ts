@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { RagHandler } from '../../../../workers/rag/handler.ts';
 import { parseRagOptions } from '../../../../workers/rag/options.ts';
 import type { Retriever } from '../../../../workers/rag/retriever.ts';
-import type { RetrievalResult } from '../../../../workers/rag/message-types.ts';
+import type { RetrievalResult } from '../../../../shared/messages/types.ts';
 import { KpoError } from '../../../../shared/errors/kpo-error.ts';
 import { recordingContext, type RecordedEmit } from '../recording-handler-context.ts';
 import { promptRequest } from '../message-fixtures.ts';
