@@ -43,6 +43,11 @@ export interface StageHandler<In, Out> {
   identify(input: In): { readonly requestId: string; readonly sessionId: string };
   /** Handles one input. Throw a KpoError: retryable ones are retried with backoff, others dead-lettered. */
   handle(input: In, context: HandlerContext<Out>): Promise<void>;
+  /**
+   * Optional: the input's deadline (epoch ms). An input whose deadline has
+   * passed when its turn comes is shed (outcome "shed"), not handled.
+   */
+  deadlineOf?(input: In): number | undefined;
 }
 
 /** What the runtime reports when it gives up on a record, so the pipeline can tell the client. */

@@ -16,7 +16,12 @@ export interface WorkerInstrumentation {
   onFetched?(source: SourceRecord, inFlight: number): void;
   /** The handler is about to run for a record (enqueue→dequeue latency = now − timestampMs). */
   onHandlerStart?(source: SourceRecord, attempt: number): void;
-  onHandlerEnd?(source: SourceRecord, outcome: 'ok' | 'retry' | 'failed', durationMs: number, error?: KpoError): void;
+  onHandlerEnd?(
+    source: SourceRecord,
+    outcome: 'ok' | 'retry' | 'failed',
+    durationMs: number,
+    error?: KpoError,
+  ): void;
   onRetry?(source: SourceRecord, attempt: number, delayMs: number, error: KpoError): void;
   onDeadLettered?(source: SourceRecord, error: KpoError): void;
   onShed?(source: SourceRecord, reason: 'deadline' | 'max_age'): void;

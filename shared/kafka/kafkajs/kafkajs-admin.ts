@@ -1,0 +1,89 @@
+/** AdminPort over the kafkajs admin client. */
+import type kafkajs from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import type { AdminPort, PartitionOffset, PartitionWatermarks, TopicSpec } from '../kafka-port.ts';
+import { kafkaError } from './kafkajs-errors.ts';
+
+export class KafkajsAdmin implements AdminPort {
+  private readonly admin: Admin;
+
+  constructor(kafka: kafkajs.Kafka) {
+    this.admin = kafka.admin();
+  }
+
+  async connect(): Promise<void> {
+    await this.admin.connect();
+  }
+
+  async createTopics(topics: readonly TopicSpec[]): Promise<void> {
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: topics.map((spec) => ({
+          topic: spec.topic,
+          numPartitions: spec.partitions,
+          replicationFactor: spec.replicationFactor ?? 1,
+          configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (error) {
+      throw kafkaError(error, 'create topics failed', { topic: topics[0]?.topic });
+    }
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    if (topics.length === 0) return;
+    try {
+      await this.admin.deleteTopics({ topics: [...topics] });
+    } catch (error) {
+      throw kafkaError(error, 'delete topics failed', { topic: topics[0] });
+    }
+  }
+
+  async describeTopic(
+    topic: string,
+  ): Promise<{ readonly topic: string; readonly partitions: readonly number[] }> {
+    try {
+      const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+      const partitions = (topics[0]?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
+      return { topic, partitions };
+    } catch (error) {
+      throw kafkaError(error, 'describe topic failed', { topic });
+    }
+  }
+
+  async topicOffsets(topic: string): Promise<readonly PartitionWatermarks[]> {
+    try {
+      const offsets = await this.admin.fetchTopicOffsets(topic);
+      return offsets
+        .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
+        .sort((a, b) => a.partition - b.partition);
+    } catch (error) {
+      throw kafkaError(error, 'fetch topic offsets failed', { topic });
+    }
+  }
+
+  async groupOffsets(groupId: string, topic: string): Promise<readonly PartitionOffset[]> {
+    try {
+      const result = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+      return (result[0]?.partitions ?? [])
+        .map((p) => ({ topic, partition: p.partition, offset: p.offset }))
+        .sort((a, b) => a.partition - b.partition);
+    } catch (error) {
+      throw kafkaError(error, 'fetch group offsets failed', { topic });
+    }
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    if (groupIds.length === 0) return;
+    try {
+      await this.admin.deleteGroups([...groupIds]);
+    } catch (error) {
+      throw kafkaError(error, 'delete groups failed');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect();
+  }
+}

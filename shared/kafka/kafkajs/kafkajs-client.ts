@@ -1,0 +1,57 @@
+/**
+ * The kafkajs adapter's entry point: one kafkajs.Kafka per process, handing
+ * out port implementations. The only module (with its siblings) that imports
+ * kafkajs.
+ */
+import kafkajs from 'kafkajs';
+import type {
+  AdminPort,
+  ConsumerOptions,
+  ConsumerPort,
+  KafkaClientPort,
+  ProducerPort,
+} from '../kafka-port.ts';
+import { KafkajsAdmin } from './kafkajs-admin.ts';
+import { KafkajsConsumer } from './kafkajs-consumer.ts';
+import { kafkajsLogCreator, kafkajsLogLevel, stderrKafkaLogSink } from './kafkajs-logger.ts';
+import type { KafkaLogLevel, KafkaLogSink } from './kafkajs-logger.ts';
+import { KafkajsProducer } from './kafkajs-producer.ts';
+
+export interface KafkajsClientOptions {
+  readonly brokers: readonly string[];
+  /** Default "kpo". */
+  readonly clientId?: string;
+  /** kafkajs log level. Default "error". */
+  readonly logLevel?: KafkaLogLevel;
+  /** Where kafkajs log lines go. Default: JSON lines on stderr. */
+  readonly logSink?: KafkaLogSink;
+  /** Connection timeout. Default 3000 ms. */
+  readonly connectionTimeoutMs?: number;
+}
+
+export class KafkajsClient implements KafkaClientPort {
+  private readonly kafka: kafkajs.Kafka;
+
+  constructor(options: KafkajsClientOptions) {
+    this.kafka = new kafkajs.Kafka({
+      clientId: options.clientId ?? 'kpo',
+      brokers: [...options.brokers],
+      connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+      logLevel: kafkajsLogLevel(options.logLevel ?? 'error'),
+      logCreator: kafkajsLogCreator(options.logSink ?? stderrKafkaLogSink),
+      retry: { initialRetryTime: 100, retries: 8 },
+    });
+  }
+
+  createConsumer(options: ConsumerOptions): ConsumerPort {
+    return new KafkajsConsumer(this.kafka, options);
+  }
+
+  createProducer(): ProducerPort {
+    return new KafkajsProducer(this.kafka);
+  }
+
+  createAdmin(): AdminPort {
+    return new KafkajsAdmin(this.kafka);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * ConsumerPort over a kafkajs consumer.
+ *
+ * Why eachBatch with manual resolve: kafkajs fetches the next batch of a
+ * partition from its "resolved" offset and re-delivers a batch when eachBatch
+ * returns without resolving. The runtime takes records into its own bounded
+ * queue and returns at once, so we resolve exactly the records it took; the
+ * rest are fetched again after resume(). Because eachBatch never blocks,
+ * kafkajs' fetch loop keeps running and heartbeating while handlers run for
+ * minutes or while every partition is paused (a fully paused consumer sleeps
+ * maxWaitTime per loop turn and heartbeats). autoCommit is off: the runtime
+ * commits contiguous completed offsets itself through commit().
+ *
+ * kafkajs rebalances eagerly and re-creates its offset state from the
+ * committed offsets after every join, so retained partitions are fetched
+ * again from the committed offset: the listener skips what it already holds.
+ */
+import kafkajs from 'kafkajs';
+import type { Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
+import type {
+  BatchListener,
+  ConsumedRecord,
+  ConsumerOptions,
+  ConsumerPort,
+  PartitionOffset,
+  TopicPartition,
+} from '../kafka-port.ts';
+import { kafkaError } from './kafkajs-errors.ts';
+
+const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+function headerBytes(headers: IHeaders | undefined): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [name, raw] of Object.entries(headers ?? {})) {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (value !== undefined) out[name] = Buffer.isBuffer(value) ? value : Buffer.from(value);
+  }
+  return out;
+}
+
+function groupByTopic(partitions: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) {
+    const list = byTopic.get(topic) ?? [];
+    list.push(partition);
+    byTopic.set(topic, list);
+  }
+  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
+}
+
+export class KafkajsConsumer implements ConsumerPort {
+  private readonly consumer: Consumer;
+  private current: TopicPartition[] = [];
+  /** Per partition: high watermark of the last fetch and next offset to take, for lag(). */
+  private readonly positions = new Map<string, { tp: TopicPartition; high: bigint; next: bigint }>();
+  private running = false;
+  private closed = false;
+  private readonly removers: (() => void)[] = [];
+
+  constructor(kafka: kafkajs.Kafka, options: ConsumerOptions) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  async subscribe(
+    topics: readonly string[],
+    options: { readonly fromBeginning?: boolean } = {},
+  ): Promise<void> {
+    try {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? true });
+    } catch (error) {
+      throw kafkaError(error, 'subscribe failed', { topic: topics[0] });
+    }
+  }
+
+  async run(listener: BatchListener): Promise<void> {
+    const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
+    this.removers.push(
+      this.consumer.on(GROUP_JOIN, (event) => this.onJoin(event.payload.memberAssignment, listener)),
+      this.consumer.on(REBALANCING, () => listener.onRebalancing?.()),
+      this.consumer.on(CRASH, (event) => {
+        if (!event.payload.restart) listener.onCrash?.(kafkaError(event.payload.error, 'consumer crashed'));
+      }),
+    );
+    try {
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => this.deliver(payload, listener),
+      });
+      this.running = true;
+    } catch (error) {
+      throw kafkaError(error, 'consumer run failed');
+    }
+  }
+
+  private onJoin(memberAssignment: Record<string, number[]>, listener: BatchListener): void {
+    const next: TopicPartition[] = Object.entries(memberAssignment).flatMap(([topic, partitions]) =>
+      partitions.map((partition) => ({ topic, partition })),
+    );
+    const nextKeys = new Set(next.map((tp) => tpKey(tp.topic, tp.partition)));
+    const prevKeys = new Set(this.current.map((tp) => tpKey(tp.topic, tp.partition)));
+    const revoked = this.current.filter((tp) => !nextKeys.has(tpKey(tp.topic, tp.partition)));
+    const assigned = next.filter((tp) => !prevKeys.has(tpKey(tp.topic, tp.partition)));
+    for (const tp of revoked) this.positions.delete(tpKey(tp.topic, tp.partition));
+    this.current = next;
+    listener.onAssignmentChange?.({ assigned, revoked, current: next });
+  }
+
+  private async deliver(payload: EachBatchPayload, listener: BatchListener): Promise<void> {
+    const { batch } = payload;
+    const records: ConsumedRecord[] = batch.messages.map((m) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: m.offset,
+      timestampMs: Number(m.timestamp),
+      key: m.key ?? null,
+      value: m.value ?? null,
+      headers: headerBytes(m.headers),
+    }));
+    let taken = 0;
+    try {
+      taken = await listener.onBatch({
+        topic: batch.topic,
+        partition: batch.partition,
+        records,
+        highWatermark: batch.highWatermark,
+      });
+    } catch {
+      taken = 0;
+    }
+    taken = Math.max(0, Math.min(taken, records.length));
+    const last = records[taken - 1];
+    const key = tpKey(batch.topic, batch.partition);
+    const position = this.positions.get(key) ?? {
+      tp: { topic: batch.topic, partition: batch.partition },
+      high: 0n,
+      next: BigInt(records[0]?.offset ?? batch.highWatermark),
+    };
+    position.high = BigInt(batch.highWatermark);
+    if (last) {
+      payload.resolveOffset(last.offset);
+      position.next = BigInt(last.offset) + 1n;
+    }
+    this.positions.set(key, position);
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    if (!this.running || this.closed || partitions.length === 0) return;
+    this.consumer.pause(groupByTopic(partitions));
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    if (!this.running || this.closed || partitions.length === 0) return;
+    this.consumer.resume(groupByTopic(partitions));
+  }
+
+  assignment(): readonly TopicPartition[] {
+    return this.current;
+  }
+
+  async commit(offsets: readonly PartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(offsets.map((o) => ({ ...o })));
+    } catch (error) {
+      throw kafkaError(error, 'commit failed', {
+        topic: offsets[0]?.topic,
+        partition: offsets[0]?.partition,
+      });
+    }
+  }
+
+  lag(): readonly (TopicPartition & { readonly lag: number })[] {
+    return [...this.positions.values()].map(({ tp, high, next }) => ({
+      ...tp,
+      lag: high > next ? Number(high - next) : 0,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const remove of this.removers.splice(0)) remove();
+    try {
+      await this.consumer.disconnect();
+    } catch (error) {
+      throw kafkaError(error, 'consumer close failed');
+    }
+  }
+}

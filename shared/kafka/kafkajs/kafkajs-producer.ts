@@ -1,0 +1,56 @@
+/** ProducerPort over a kafkajs idempotent producer (acks=all, one request in flight, Java-compatible murmur2). */
+import kafkajs from 'kafkajs';
+import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { OutgoingRecord, ProducerPort } from '../kafka-port.ts';
+import { kafkaError } from './kafkajs-errors.ts';
+
+export class KafkajsProducer implements ProducerPort {
+  private readonly producer: Producer;
+  private connected = false;
+
+  constructor(kafka: kafkajs.Kafka) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    });
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    try {
+      await this.producer.connect();
+      this.connected = true;
+    } catch (error) {
+      throw kafkaError(error, 'producer connect failed');
+    }
+  }
+
+  async send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const byTopic = new Map<string, Message[]>();
+    for (const record of records) {
+      let messages = byTopic.get(record.topic);
+      if (!messages) byTopic.set(record.topic, (messages = []));
+      messages.push({
+        key: record.key,
+        value: record.value,
+        ...(record.headers === undefined ? {} : { headers: { ...record.headers } }),
+        ...(record.partition === undefined ? {} : { partition: record.partition }),
+      });
+    }
+    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    try {
+      await this.producer.sendBatch({ acks: -1, topicMessages });
+    } catch (error) {
+      throw kafkaError(error, 'produce failed', { topic: records[0]?.topic });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await this.producer.disconnect();
+  }
+}

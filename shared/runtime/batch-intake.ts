@@ -1,0 +1,78 @@
+/**
+ * Takes fetched records into the worker: skips re-deliveries of offsets the
+ * worker already holds, stops at the in-flight budget (the rest of the batch
+ * is fetched again after resume), marks records admission refuses, and hands
+ * each record to the session scheduler in offset order.
+ */
+import type { ConsumedBatch } from '../kafka/kafka-port.ts';
+import type { BackpressureGate } from './backpressure-gate.ts';
+import { safely } from './handler-attempt.ts';
+import type { OffsetTracker } from './offset-tracker.ts';
+import type { SessionScheduler } from './session-scheduler.ts';
+import type { WorkerInstrumentation } from './worker-instrumentation.ts';
+import { toSourceRecord, type WorkItem } from './work-item.ts';
+
+export interface IntakeSettings {
+  /** 0 = no admission limit. */
+  readonly admissionLimit: number;
+}
+
+const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export class BatchIntake {
+  /** Per partition: records between our next expected offset and the high watermark. */
+  private readonly lagByPartition = new Map<string, number>();
+
+  constructor(
+    private readonly settings: IntakeSettings,
+    private readonly tracker: OffsetTracker,
+    private readonly gate: BackpressureGate,
+    private readonly scheduler: SessionScheduler<WorkItem>,
+    private readonly instrumentation: WorkerInstrumentation,
+    private readonly accepting: () => boolean,
+  ) {}
+
+  /** Total lag over assigned partitions as last fetched. */
+  get lag(): number {
+    let total = 0;
+    for (const lag of this.lagByPartition.values()) total += lag;
+    return total;
+  }
+
+  forget(topic: string, partition: number): void {
+    this.lagByPartition.delete(tpKey(topic, partition));
+  }
+
+  /** Returns how many records of the batch were taken (skipped re-deliveries count as taken). */
+  take(batch: ConsumedBatch): number {
+    const { topic, partition } = batch;
+    const high = BigInt(batch.highWatermark);
+    const key = tpKey(topic, partition);
+    const otherLag = this.lag - (this.lagByPartition.get(key) ?? 0);
+    let taken = 0;
+    for (const raw of batch.records) {
+      if (!this.accepting()) break;
+      if (this.tracker.isTaken(topic, partition, raw.offset)) {
+        taken += 1;
+        continue;
+      }
+      if (!this.gate.hasRoom(this.tracker.inFlight)) break;
+      const handle = this.tracker.track(topic, partition, raw.offset);
+      const partitionLag = Number(high - BigInt(raw.offset) - 1n);
+      const backlog = otherLag + Math.max(0, partitionLag) + this.tracker.inFlight;
+      const rejected = this.settings.admissionLimit > 0 && backlog > this.settings.admissionLimit;
+      const source = toSourceRecord(raw);
+      const session =
+        raw.key === null ? `${key}\u0000@${raw.offset}` : `${key}\u0000${raw.key.toString('latin1')}`;
+      safely(() => this.instrumentation.onFetched?.(source, this.tracker.inFlight));
+      this.scheduler.enqueue(session, { raw, source, handle, rejected });
+      taken += 1;
+    }
+    const next = this.tracker.nextExpected(topic, partition);
+    const lag = next === undefined ? 0 : Math.max(0, Number(high - next));
+    this.lagByPartition.set(key, lag);
+    safely(() => this.instrumentation.onLag?.({ topic, partition }, lag));
+    this.gate.update(this.tracker.inFlight);
+    return taken;
+  }
+}

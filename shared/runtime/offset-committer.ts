@@ -1,0 +1,62 @@
+/**
+ * Commits released offsets every commitIntervalMs (one commit in flight at a
+ * time), on demand before a rebalance, and once more at shutdown. A failed
+ * commit is not fatal: the next one carries the same or a later position.
+ */
+import type { ConsumerPort } from '../kafka/kafka-port.ts';
+import { safely } from './handler-attempt.ts';
+import type { OffsetTracker } from './offset-tracker.ts';
+import type { WorkerInstrumentation } from './worker-instrumentation.ts';
+import type { WorkerLogger } from './worker-logger.ts';
+
+export class OffsetCommitter {
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly consumer: ConsumerPort,
+    private readonly tracker: OffsetTracker,
+    private readonly intervalMs: number,
+    private readonly instrumentation: WorkerInstrumentation,
+    private readonly logger: WorkerLogger,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.commitNow(), this.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Commits what is released now; joins a commit already in flight, then commits anything newer. */
+  async commitNow(): Promise<void> {
+    if (this.inFlight) await this.inFlight;
+    const positions = this.tracker.commitPositions();
+    if (positions.length === 0) return;
+    this.inFlight = this.consumer
+      .commit(positions)
+      .then(() => {
+        for (const position of positions) {
+          this.tracker.markCommitted(position);
+          safely(() =>
+            this.instrumentation.onCommitted?.(
+              { topic: position.topic, partition: position.partition },
+              position.offset,
+            ),
+          );
+        }
+      })
+      .catch((error: unknown) => {
+        this.logger.warn(
+          { error: String(error), partitions: positions.length },
+          'offset commit failed; will retry',
+        );
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    await this.inFlight;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Which offsets of each partition are safe to commit. Records are tracked in
+ * the order they were taken; a partition's commit position is the offset of
+ * its oldest unfinished record, or (all finished) the last taken offset + 1.
+ * Offsets need not be contiguous integers (compaction, control records).
+ * A record counts as in flight from track() until it is finished AND every
+ * earlier record of its partition is finished ("released").
+ */
+import type { PartitionOffset, TopicPartition } from '../kafka/kafka-port.ts';
+
+interface Entry {
+  readonly offset: bigint;
+  done: boolean;
+}
+
+class PartitionState {
+  readonly entries: Entry[] = [];
+  head = 0;
+  active = true;
+  /** Next offset this partition expects to take. */
+  nextExpected: bigint | undefined;
+  /** Commit position reached by released records. */
+  position: bigint | undefined;
+  committed: bigint | undefined;
+
+  pending(): number {
+    return this.entries.length - this.head;
+  }
+
+  /** Pops finished entries off the head; returns how many. */
+  release(): number {
+    let released = 0;
+    while (this.head < this.entries.length && this.entries[this.head]!.done) {
+      this.position = this.entries[this.head]!.offset + 1n;
+      this.head += 1;
+      released += 1;
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
+    return released;
+  }
+}
+
+/** One tracked record. Completing a handle of a dropped partition is a no-op. */
+export class OffsetHandle {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: string,
+    /** @internal */ readonly state: PartitionState,
+    /** @internal */ readonly entry: Entry,
+  ) {}
+
+  /** False once the partition was dropped (revoked): its result must not be committed. */
+  get active(): boolean {
+    return this.state.active;
+  }
+}
+
+const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export class OffsetTracker {
+  private readonly partitions = new Map<string, PartitionState>();
+  private inFlightCount = 0;
+
+  /** Records taken and not yet released, over all partitions. */
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** True if this offset was already taken in the current assignment (a re-delivery to skip). */
+  isTaken(topic: string, partition: number, offset: string): boolean {
+    const state = this.partitions.get(keyOf(topic, partition));
+    return state?.nextExpected !== undefined && BigInt(offset) < state.nextExpected;
+  }
+
+  /** Next offset a partition expects (undefined before its first record). */
+  nextExpected(topic: string, partition: number): bigint | undefined {
+    return this.partitions.get(keyOf(topic, partition))?.nextExpected;
+  }
+
+  track(topic: string, partition: number, offset: string): OffsetHandle {
+    const key = keyOf(topic, partition);
+    let state = this.partitions.get(key);
+    if (!state) this.partitions.set(key, (state = new PartitionState()));
+    const value = BigInt(offset);
+    const entry: Entry = { offset: value, done: false };
+    state.entries.push(entry);
+    state.nextExpected = value + 1n;
+    this.inFlightCount += 1;
+    return new OffsetHandle(topic, partition, offset, state, entry);
+  }
+
+  /** Marks a record finished; returns how many records it released (0 while an earlier one is unfinished). */
+  complete(handle: OffsetHandle): number {
+    const { state, entry } = handle;
+    if (!state.active || entry.done) return 0;
+    entry.done = true;
+    const released = state.release();
+    this.inFlightCount -= released;
+    return released;
+  }
+
+  /** Positions that moved since their last commit. */
+  commitPositions(): PartitionOffset[] {
+    const out: PartitionOffset[] = [];
+    for (const [key, state] of this.partitions) {
+      if (state.position !== undefined && state.position !== state.committed) {
+        const [topic, partition] = key.split('\u0000') as [string, string];
+        out.push({ topic, partition: Number(partition), offset: state.position.toString() });
+      }
+    }
+    return out;
+  }
+
+  markCommitted(position: PartitionOffset): void {
+    const state = this.partitions.get(keyOf(position.topic, position.partition));
+    if (!state) return;
+    const value = BigInt(position.offset);
+    if (state.committed === undefined || value > state.committed) state.committed = value;
+  }
+
+  /** Forgets partitions (revoked): their unreleased records leave the in-flight count and are never committed here. */
+  drop(partitions: readonly TopicPartition[]): number {
+    let dropped = 0;
+    for (const { topic, partition } of partitions) {
+      const key = keyOf(topic, partition);
+      const state = this.partitions.get(key);
+      if (!state) continue;
+      state.active = false;
+      dropped += state.pending();
+      this.partitions.delete(key);
+    }
+    this.inFlightCount -= dropped;
+    return dropped;
+  }
+
+  /** In-flight records per partition (for drain reporting and tests). */
+  pendingOf(topic: string, partition: number): number {
+    return this.partitions.get(keyOf(topic, partition))?.pending() ?? 0;
+  }
+}

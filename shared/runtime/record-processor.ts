@@ -1,0 +1,178 @@
+/**
+ * Takes one record from bytes to a final outcome: decode → identify → reject
+ * (admission) / shed (deadline, max age) → handler attempts with retries →
+ * dead letter. Never throws: every record ends "done" (its offset may be
+ * committed) or "abandoned" (forced shutdown or revoked partition: it will be
+ * delivered again, to this worker or another).
+ */
+import { KpoError } from '../errors/kpo-error.ts';
+import type { ErrorCode } from '../errors/error-codes.ts';
+import { abortableSleep } from './abortable-sleep.ts';
+import type { DeadLetterWriter } from './dead-letter-writer.ts';
+import { safely, type HandlerAttempt, type Identity } from './handler-attempt.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+import type { RecordFailure } from './stage-handler.ts';
+import type { CompiledStageWorkerOptions } from './stage-worker-options.ts';
+import type { WorkItem } from './work-item.ts';
+
+export type RecordOutcome = 'done' | 'abandoned';
+
+function asNonRetryable(error: unknown, code: ErrorCode): KpoError {
+  if (error instanceof KpoError) return error;
+  return new KpoError(code, error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+export class RecordProcessor<In, Out> {
+  constructor(
+    private readonly options: CompiledStageWorkerOptions<In, Out>,
+    private readonly attempts: HandlerAttempt<In, Out>,
+    private readonly retry: RetryPolicy,
+    private readonly deadLetters: DeadLetterWriter,
+    private readonly forcedStop: AbortSignal,
+  ) {}
+
+  async process(item: WorkItem): Promise<RecordOutcome> {
+    if (!item.handle.active || this.forcedStop.aborted) return 'abandoned';
+    const decoded = await this.decode(item);
+    if (decoded === 'abandoned') return decoded;
+    if (decoded instanceof KpoError) return this.deadLetter(item, decoded, 1);
+    const input = decoded.input;
+    let identity: Identity;
+    try {
+      identity = this.options.handler.identify(input);
+    } catch (error) {
+      return this.deadLetter(item, asNonRetryable(error, 'KPO_VALIDATION'), 1);
+    }
+    if (item.rejected) {
+      safely(() => this.options.instrumentation.onRejected?.(item.source, 'backlog'));
+      const error = new KpoError('KPO_REJECTED_BACKLOG', 'backlog over the admission limit', {
+        context: this.context(item, identity),
+      });
+      await this.report(item, error, 0, 'rejected', identity);
+      return 'done';
+    }
+    const shedReason = this.shedReason(item, input);
+    if (shedReason) {
+      safely(() => this.options.instrumentation.onShed?.(item.source, shedReason));
+      const error = new KpoError(
+        'KPO_SHED_EXPIRED',
+        shedReason === 'deadline'
+          ? 'deadline passed before the record was handled'
+          : 'record older than maxAgeMs',
+        { context: this.context(item, identity) },
+      );
+      await this.report(item, error, 0, 'shed', identity);
+      return 'done';
+    }
+    return this.handleWithRetries(item, input, identity);
+  }
+
+  private async decode(item: WorkItem): Promise<{ input: In } | KpoError | 'abandoned'> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return { input: await this.options.inputCodec.decode(item.raw.value ?? Buffer.alloc(0)) };
+      } catch (error) {
+        const failure = asNonRetryable(error, 'KPO_DECODE_BODY').withContext(this.context(item));
+        const decision = this.retry.decide(failure, attempt);
+        if (!decision.retry) return failure;
+        safely(() => this.options.instrumentation.onRetry?.(item.source, attempt, decision.delayMs, failure));
+        if (!(await abortableSleep(decision.delayMs, this.forcedStop))) return 'abandoned';
+      }
+    }
+  }
+
+  private shedReason(item: WorkItem, input: In): 'deadline' | 'max_age' | undefined {
+    const now = Date.now();
+    const { maxAgeMs } = this.options.settings;
+    if (maxAgeMs > 0 && now - item.source.timestampMs > maxAgeMs) return 'max_age';
+    const deadline = this.options.handler.deadlineOf?.(input);
+    if (deadline !== undefined && now > deadline) return 'deadline';
+    return undefined;
+  }
+
+  private async handleWithRetries(item: WorkItem, input: In, identity: Identity): Promise<RecordOutcome> {
+    const { instrumentation, settings } = this.options;
+    for (let attempt = 1; ; attempt += 1) {
+      const { error, durationMs } = await this.attempts.run(item, input, identity, attempt);
+      if (!error) return 'done';
+      if (this.forcedStop.aborted || !item.handle.active) return 'abandoned';
+      const decision = this.retry.decide(error, attempt);
+      if (decision.retry) {
+        safely(() => instrumentation.onHandlerEnd?.(item.source, 'retry', durationMs, error));
+        safely(() => instrumentation.onRetry?.(item.source, attempt, decision.delayMs, error));
+        if (!(await abortableSleep(decision.delayMs, this.forcedStop))) return 'abandoned';
+        continue;
+      }
+      safely(() => instrumentation.onHandlerEnd?.(item.source, 'failed', durationMs, error));
+      const final = decision.exhausted
+        ? new KpoError(
+            'KPO_RETRIES_EXHAUSTED',
+            `all ${settings.retry.maxAttempts} attempts failed; last: ${error.code}: ${error.message}`,
+            { cause: error, context: error.context },
+          )
+        : error;
+      return this.deadLetter(item, final, attempt, identity);
+    }
+  }
+
+  /** Writes the dead letter (retrying until it lands or the worker is forced to stop), then reports. */
+  private async deadLetter(
+    item: WorkItem,
+    error: KpoError,
+    attempts: number,
+    identity?: Identity,
+  ): Promise<RecordOutcome> {
+    for (let writeAttempt = 1; ; writeAttempt += 1) {
+      try {
+        await this.deadLetters.write({ raw: item.raw, error, attempts, ...identity });
+        break;
+      } catch (writeError) {
+        this.options.logger.warn(
+          { ...this.context(item), writeAttempt, error: String(writeError) },
+          'dead-letter write failed, retrying',
+        );
+        const delay = Math.min(this.options.settings.retry.maxDelayMs, 100 * 2 ** Math.min(writeAttempt, 10));
+        if (!(await abortableSleep(delay, this.forcedStop))) return 'abandoned';
+      }
+    }
+    safely(() => this.options.instrumentation.onDeadLettered?.(item.source, error));
+    await this.report(item, error, attempts, 'failed', identity);
+    return 'done';
+  }
+
+  private async report(
+    item: WorkItem,
+    error: KpoError,
+    attempts: number,
+    outcome: RecordFailure['outcome'],
+    identity?: Identity,
+  ): Promise<void> {
+    const callback = this.options.onRecordFailure;
+    if (!callback) return;
+    try {
+      await callback({
+        stage: this.options.stage,
+        error,
+        attempts,
+        source: item.source,
+        outcome,
+        ...identity,
+      });
+    } catch (callbackError) {
+      this.options.logger.warn(
+        { ...this.context(item), error: String(callbackError) },
+        'onRecordFailure threw',
+      );
+    }
+  }
+
+  private context(item: WorkItem, identity?: Identity): KpoError['context'] {
+    return {
+      stage: this.options.stage,
+      topic: item.source.topic,
+      partition: item.source.partition,
+      offset: item.source.offset,
+      ...(identity ? { requestId: identity.requestId, sessionId: identity.sessionId } : {}),
+    };
+  }
+}

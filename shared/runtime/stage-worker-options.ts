@@ -1,0 +1,148 @@
+/**
+ * StageWorker options: what a stage passes in (documented defaults), and the
+ * compiled form the worker runs on (defaults applied, validated, frozen).
+ * Stage knobs reuse the pipeline file's stageSchema so defaults live in one place.
+ */
+import type { z } from 'zod';
+import { stageSchema, type StageConfig } from '../config/pipeline-config-schema.ts';
+import { KpoError } from '../errors/kpo-error.ts';
+import type { KafkaClientPort } from '../kafka/kafka-port.ts';
+import type { RecordCodec } from '../serde/record-codec.ts';
+import type { DeadLetterRecord } from './dead-letter-record.ts';
+import type { RecordFailure, StageHandler } from './stage-handler.ts';
+import type { WorkerInstrumentation } from './worker-instrumentation.ts';
+import { stderrWorkerLogger, type WorkerLogger } from './worker-logger.ts';
+
+export interface StageWorkerOptions<In, Out> {
+  /** Stage name: consumer group "kpo-<stage>", the kpo-stage header, dead-letter headers. */
+  readonly stage: string;
+  readonly inputTopic: string;
+  /** Default topic of emitted outputs. */
+  readonly outputTopic: string;
+  /** Consumer group. Default "kpo-<stage>". */
+  readonly groupId?: string;
+  readonly handler: StageHandler<In, Out>;
+  readonly inputCodec: RecordCodec<In>;
+  readonly outputCodec: RecordCodec<Out>;
+  readonly deadLetterCodec: RecordCodec<DeadLetterRecord>;
+  readonly kafka: KafkaClientPort;
+  /** Stage knobs (pipeline file `stages.<name>`); every default is in stageSchema. */
+  readonly settings?: z.input<typeof stageSchema>;
+  /** Dead-letter topic = inputTopic + this. Default ".dlq". */
+  readonly deadLetterSuffix?: string;
+  /** How often released offsets are committed. Default 100 ms. */
+  readonly commitIntervalMs?: number;
+  /** Longest a fetch waits for data; also the idle loop period while paused. Default 200 ms. */
+  readonly fetchMaxWaitMs?: number;
+  /** Output records per produce request. Default 500. */
+  readonly maxProduceBatch?: number;
+  readonly instrumentation?: WorkerInstrumentation;
+  /** Called after a record was dead-lettered, shed or rejected, so the pipeline can tell the client. */
+  readonly onRecordFailure?: (failure: RecordFailure) => void | Promise<void>;
+  /** Default: warnings and errors as JSON lines on stderr. */
+  readonly logger?: WorkerLogger;
+}
+
+export interface CompiledStageWorkerOptions<In, Out> {
+  readonly stage: string;
+  readonly inputTopic: string;
+  readonly outputTopic: string;
+  readonly deadLetterTopic: string;
+  readonly groupId: string;
+  readonly handler: StageHandler<In, Out>;
+  readonly inputCodec: RecordCodec<In>;
+  readonly outputCodec: RecordCodec<Out>;
+  readonly deadLetterCodec: RecordCodec<DeadLetterRecord>;
+  readonly kafka: KafkaClientPort;
+  readonly settings: StageConfig;
+  /** floor(lowWatermarkRatio × queueDepth). */
+  readonly lowWatermark: number;
+  readonly commitIntervalMs: number;
+  readonly fetchMaxWaitMs: number;
+  readonly maxProduceBatch: number;
+  readonly instrumentation: WorkerInstrumentation;
+  readonly onRecordFailure: ((failure: RecordFailure) => void | Promise<void>) | undefined;
+  readonly logger: WorkerLogger;
+}
+
+function invalid(field: string, message: string): KpoError {
+  return new KpoError('KPO_CONFIG_INVALID', `stage worker option ${field} ${message}`, {
+    context: { field },
+  });
+}
+
+function positive(field: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0)
+    throw invalid(field, `must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** Applies defaults and refuses invalid or contradictory options with the reason. */
+export function compileStageWorkerOptions<In, Out>(
+  options: StageWorkerOptions<In, Out>,
+): CompiledStageWorkerOptions<In, Out> {
+  if (!/^[a-z][a-z0-9-]*$/.test(options.stage)) {
+    throw invalid('stage', `must be lower-case letters, digits and dashes, got "${options.stage}"`);
+  }
+  if (options.inputTopic.length === 0) throw invalid('inputTopic', 'must not be empty');
+  if (options.outputTopic.length === 0) throw invalid('outputTopic', 'must not be empty');
+  const parsed = stageSchema.safeParse(options.settings ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = `settings.${issue?.path.join('.') ?? ''}`;
+    throw invalid(field, issue?.message ?? 'is invalid');
+  }
+  const settings = parsed.data;
+  if (settings.concurrency > settings.queueDepth) {
+    throw invalid(
+      'settings.concurrency',
+      `(${settings.concurrency}) must not exceed settings.queueDepth (${settings.queueDepth}): the extra slots could never fill`,
+    );
+  }
+  if (settings.retry.baseDelayMs > settings.retry.maxDelayMs) {
+    throw invalid(
+      'settings.retry.baseDelayMs',
+      `(${settings.retry.baseDelayMs}) must not exceed settings.retry.maxDelayMs (${settings.retry.maxDelayMs})`,
+    );
+  }
+  const suffix = options.deadLetterSuffix ?? '.dlq';
+  if (suffix.length === 0) throw invalid('deadLetterSuffix', 'must not be empty');
+  const deadLetterTopic = `${options.inputTopic}${suffix}`;
+  if (options.outputTopic === options.inputTopic) {
+    throw invalid(
+      'outputTopic',
+      `must differ from inputTopic ("${options.inputTopic}"): the stage would read its own output`,
+    );
+  }
+  if (options.outputTopic === deadLetterTopic) {
+    throw invalid('outputTopic', `must differ from the dead-letter topic ("${deadLetterTopic}")`);
+  }
+  const commitIntervalMs = positive('commitIntervalMs', options.commitIntervalMs ?? 100);
+  const fetchMaxWaitMs = positive('fetchMaxWaitMs', options.fetchMaxWaitMs ?? 200);
+  if (fetchMaxWaitMs >= settings.sessionTimeoutMs) {
+    throw invalid(
+      'fetchMaxWaitMs',
+      `(${fetchMaxWaitMs}) must stay below settings.sessionTimeoutMs (${settings.sessionTimeoutMs}): heartbeats run between fetches`,
+    );
+  }
+  return Object.freeze({
+    stage: options.stage,
+    inputTopic: options.inputTopic,
+    outputTopic: options.outputTopic,
+    deadLetterTopic,
+    groupId: options.groupId ?? `kpo-${options.stage}`,
+    handler: options.handler,
+    inputCodec: options.inputCodec,
+    outputCodec: options.outputCodec,
+    deadLetterCodec: options.deadLetterCodec,
+    kafka: options.kafka,
+    settings: Object.freeze(settings),
+    lowWatermark: Math.floor(settings.lowWatermarkRatio * settings.queueDepth),
+    commitIntervalMs,
+    fetchMaxWaitMs,
+    maxProduceBatch: positive('maxProduceBatch', options.maxProduceBatch ?? 500),
+    instrumentation: options.instrumentation ?? {},
+    onRecordFailure: options.onRecordFailure,
+    logger: options.logger ?? stderrWorkerLogger,
+  });
+}
