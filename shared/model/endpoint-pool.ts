@@ -1,0 +1,155 @@
+/**
+ * The endpoints that serve a pipeline's models, and the one way to call them:
+ * pick an endpoint (EndpointSelector), call it through its policies, and on a
+ * retryable failure before the first token retry with backoff on another
+ * endpoint when there is one (fallback). Once a token went out the stream is
+ * never replayed: a later failure ends it with the error.
+ */
+import { DelegateBackoff, ExponentialBackoff, handleWhen, retry, type IRetryBackoffContext } from 'cockatiel';
+import { KpoError } from '../errors/kpo-error.ts';
+import { fromPolicyError } from './cockatiel-errors.ts';
+import type { EndpointSelector, EndpointView } from './endpoint-selector.ts';
+import type { ModelCallOptions } from './model-call-options.ts';
+import type { ResilientEndpoint } from './resilient-endpoint.ts';
+import type { GenerationEvent, GenerationRequest } from './types.ts';
+
+export interface EndpointLoad extends EndpointView {
+  readonly refusing: boolean;
+}
+
+function retryableBeforeFirstToken(error: Error): boolean {
+  return error instanceof KpoError && error.retryable && error.code !== 'KPO_CANCELLED';
+}
+
+export class EndpointPool {
+  private readonly byName: Map<string, ResilientEndpoint>;
+  private readonly exponential: ExponentialBackoff<unknown>;
+
+  constructor(
+    readonly endpoints: readonly ResilientEndpoint[],
+    private readonly selector: EndpointSelector,
+    private readonly options: ModelCallOptions,
+  ) {
+    if (endpoints.length === 0)
+      throw new KpoError('KPO_CONFIG_INVALID', 'an endpoint pool needs at least one endpoint');
+    this.byName = new Map(endpoints.map((endpoint) => [endpoint.name, endpoint]));
+    this.exponential = new ExponentialBackoff({
+      initialDelay: options.retryInitialDelayMs,
+      maxDelay: options.retryMaxDelayMs,
+    });
+  }
+
+  /** Load and circuit state of every endpoint, for metrics and routing. */
+  snapshot(): EndpointLoad[] {
+    return this.endpoints.map((endpoint) => ({ ...viewOf(endpoint), refusing: endpoint.refusing }));
+  }
+
+  /**
+   * Picks an endpoint for a request: healthy ones serving its model, without
+   * those in `avoid` when any other remains. Throws KPO_MODEL_UNKNOWN or a
+   * retryable KPO_CIRCUIT_OPEN when there is none.
+   */
+  pick(
+    request: GenerationRequest,
+    avoid: ReadonlySet<string> = new Set(),
+  ): { endpoint: ResilientEndpoint; request: GenerationRequest } {
+    const serving = this.endpoints.filter((endpoint) => endpoint.serves(request.model));
+    if (serving.length === 0) {
+      throw new KpoError('KPO_MODEL_UNKNOWN', 'no endpoint serves the requested model', {
+        context: { requestId: request.requestId },
+      });
+    }
+    const healthy = serving.filter((endpoint) => !endpoint.refusing);
+    if (healthy.length === 0) {
+      throw new KpoError('KPO_CIRCUIT_OPEN', 'every endpoint of the model has an open circuit', {
+        retryable: true,
+        context: { requestId: request.requestId },
+      });
+    }
+    const fresh = healthy.filter((endpoint) => !avoid.has(endpoint.name));
+    const candidates = fresh.length > 0 ? fresh : healthy;
+    const choice = this.selector.select(request, candidates.map(viewOf));
+    const endpoint = this.byName.get(choice.endpoint);
+    if (endpoint === undefined || !candidates.includes(endpoint)) {
+      throw new KpoError('KPO_INTERNAL', 'the endpoint selector chose an endpoint that is not a candidate', {
+        context: { requestId: request.requestId, endpoint: choice.endpoint },
+      });
+    }
+    const hints = choice.hints === undefined ? request.hints : { ...request.hints, ...choice.hints };
+    return { endpoint, request: hints === undefined ? request : { ...request, hints } };
+  }
+
+  /** Time an attempt may take: the total timeout, cut to the request's deadline. */
+  attemptBudgetMs(request: GenerationRequest): number {
+    const { totalTimeoutMs } = this.options;
+    if (request.deadlineMs === undefined || request.deadlineMs === null) return totalTimeoutMs;
+    const left = request.deadlineMs - Date.now();
+    if (left <= 0) {
+      throw new KpoError('KPO_SHED_EXPIRED', 'the request passed its deadline before the model call', {
+        context: { requestId: request.requestId },
+      });
+    }
+    return Math.min(totalTimeoutMs, left);
+  }
+
+  /** A retry policy that waits Retry-After when the server sent one, else exponential backoff. */
+  retryPolicy(attempts = this.options.maxAttempts) {
+    const cap = this.options.retryAfterCapMs;
+    let backoff = this.exponential.next();
+    return retry(handleWhen(retryableBeforeFirstToken), {
+      maxAttempts: attempts - 1,
+      backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) => {
+        const error = 'error' in context.result ? context.result.error : undefined;
+        const delay = backoff.duration;
+        backoff = backoff.next(undefined);
+        if (error instanceof KpoError && error.retryAfterMs !== undefined)
+          return Math.min(error.retryAfterMs, cap);
+        return delay;
+      }),
+    });
+  }
+
+  /**
+   * Streams one request: chunks, then the result. Throws a KpoError (with the
+   * attempt count in its context) when every attempt failed before a token,
+   * or when the stream broke after tokens went out.
+   */
+  async *stream(
+    request: GenerationRequest,
+    signal: AbortSignal,
+    firstEndpoint?: ResilientEndpoint,
+  ): AsyncGenerator<GenerationEvent> {
+    const tried = new Set<string>();
+    let attempts = 0;
+    let stream: AsyncIterable<GenerationEvent>;
+    try {
+      stream = await this.retryPolicy().execute(async () => {
+        attempts++;
+        const budget = this.attemptBudgetMs(request);
+        const picked =
+          attempts === 1 && firstEndpoint !== undefined && !firstEndpoint.refusing
+            ? { endpoint: firstEndpoint, request }
+            : this.pick(request, tried);
+        const { endpoint, request: routed } = picked;
+        tried.add(endpoint.name);
+        return endpoint.openStream(routed, signal, budget);
+      }, signal);
+    } catch (error) {
+      throw fromPolicyError(error, undefined).withContext({
+        requestId: request.requestId,
+        attempt: attempts,
+      });
+    }
+    yield* stream;
+  }
+}
+
+function viewOf(endpoint: ResilientEndpoint): EndpointView {
+  return {
+    name: endpoint.name,
+    inFlight: endpoint.inFlight,
+    maxConcurrent: endpoint.maxConcurrent,
+    circuitState: endpoint.circuitState,
+    capabilities: endpoint.capabilities,
+  };
+}
