@@ -1,0 +1,21 @@
+/** Options of PromptClient, with their defaults. */
+import type { KafkaClientPort } from '../kafka/kafka-port.ts';
+import type { RecordCodec } from '../serde/record-codec.ts';
+import type { Cancel, ClientEvent, PromptRequest } from '../messages/types.ts';
+
+export interface PromptClientOptions {
+  readonly kafka: KafkaClientPort;
+  readonly codecs: {
+    readonly promptRequest: RecordCodec<PromptRequest>;
+    readonly clientEvent: RecordCodec<ClientEvent>;
+    readonly cancel: RecordCodec<Cancel>;
+  };
+  /** Where prompts go. Default "llm.prompts". */
+  readonly promptsTopic?: string;
+  /** Where client events come from. Default "llm.output". */
+  readonly outputTopic?: string;
+  /** Control topic for cancels. Default "llm.cancel". */
+  readonly cancelTopic?: string;
+  /** Longest a request's event stream waits for its next event before ending with a KPO_TIMEOUT error. Default 120000 ms. */
+  readonly eventTimeoutMs?: number;
+}
