@@ -1,0 +1,59 @@
+/**
+ * Options of the assemble stage: the `workers.assemble` section of the
+ * pipeline file. Every default is written next to its field.
+ */
+import { z } from 'zod';
+import { KpoError } from '../../shared/errors/kpo-error.ts';
+import { DEFAULT_PREFIX_BLOCK_SIZE } from '../../shared/prefix/prefix-block-hashes.ts';
+
+export const DEFAULT_SYSTEM_PROMPT =
+  'You are a helpful assistant for questions about Kafka, LLM serving and this pipeline. ' +
+  'Answer from the numbered context passages when they are relevant, cite them like [1], ' +
+  'and say so when the context does not contain the answer.';
+
+export const assembleOptionsSchema = z
+  .object({
+    /** The system prompt, first in every prompt and byte-identical across requests (prefix caches hit). */
+    systemPrompt: z.string().min(1).default(DEFAULT_SYSTEM_PROMPT),
+    /**
+     * What a system message sent by the client does: "append" adds it after the configured system prompt
+     * (still first in the prompt), "ignore" drops it. Default "append".
+     */
+    clientSystemMessages: z.enum(['append', 'ignore']).default('append'),
+    /** Earlier turns sent in the request itself: "use" treats them as the newest history, "ignore" drops them. Default "use". */
+    clientHistory: z.enum(['use', 'ignore']).default('use'),
+    /** Tokenizer (gpt-tokenizer BPE, offline) used for counting, truncation and block hashes. Default "o200k_base". */
+    tokenizer: z.enum(['o200k_base', 'cl100k_base']).default('o200k_base'),
+    /** Most tokens a final prompt may have. Default 4096. */
+    tokenBudget: z.number().int().positive().default(4_096),
+    /** If set, the budget is also at most contextWindow − request.maxTokens (room for the answer). Default unset. */
+    contextWindow: z.number().int().positive().optional(),
+    /** Newest history turns considered at all (before budget truncation). Default 50. */
+    maxHistoryTurns: z.number().int().nonnegative().default(50),
+    /** Context block before the question; {documents} is replaced by the rendered documents. */
+    contextTemplate: z.string().includes('{documents}').default('Context:\n{documents}'),
+    /** One document; placeholders {index} (from 1), {source}, {id}, {text}, {score}. */
+    documentTemplate: z.string().default('[{index}] ({source}) {text}'),
+    /** Between rendered documents. Default a blank line. */
+    documentSeparator: z.string().default('\n\n'),
+    /** The final user message when there is context; {context} and {question}. */
+    userTemplate: z.string().includes('{question}').default('{context}\n\nQuestion: {question}'),
+    /** Tokens per prefix hash block. Default 16 (the AssembledPrompt default). */
+    blockSize: z.number().int().positive().default(DEFAULT_PREFIX_BLOCK_SIZE),
+    /** Prefix of the Redis keys (history) — must match the stream stage's. Default "kpo". */
+    redisKeyPrefix: z.string().min(1).default('kpo'),
+  })
+  .strict();
+
+export type AssembleOptions = z.infer<typeof assembleOptionsSchema>;
+
+/** Validates `workers.assemble` (absent = all defaults) and freezes it. */
+export function parseAssembleOptions(raw: unknown): Readonly<AssembleOptions> {
+  const result = assembleOptionsSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    throw new KpoError('KPO_CONFIG_INVALID', `workers.assemble: ${z.prettifyError(result.error)}`, {
+      context: { stage: 'assemble', field: 'workers.assemble' },
+    });
+  }
+  return Object.freeze(result.data);
+}
