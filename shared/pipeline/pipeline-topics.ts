@@ -13,13 +13,14 @@ export interface StageTopics {
 
 export function stageTopics(config: PipelineConfig, stage: StageName): StageTopics {
   const t = config.topics;
-  const [input, output] = {
+  const hops: Record<StageName, readonly [string, string]> = {
     rag: [t.prompts, t.rag],
     assemble: [t.rag, t.assembled],
     inference: [t.assembled, t.tokensRaw],
     post: [t.tokensRaw, t.tokensPost],
     stream: [t.tokensPost, t.output],
-  }[stage];
+  };
+  const [input, output] = hops[stage];
   return { input, output, deadLetter: `${input}${t.deadLetterSuffix}` };
 }
 
