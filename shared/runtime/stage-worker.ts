@@ -5,6 +5,7 @@
  *   → OffsetTracker → OffsetCommitter, with BackpressureGate and WorkerLifecycle
  * and owns start and graceful stop. Delivery semantics: shared/runtime/README.md.
  */
+import { setMaxListeners } from 'node:events';
 import { KpoError } from '../errors/kpo-error.ts';
 import type { AssignmentChange, ConsumerPort, ProducerPort } from '../kafka/kafka-port.ts';
 import { BackpressureGate } from './backpressure-gate.ts';
@@ -68,6 +69,8 @@ export class StageWorker<In, Out> {
   constructor(options: StageWorkerOptions<In, Out>) {
     const compiled = (this.options = compileStageWorkerOptions(options));
     const { settings, instrumentation } = compiled;
+    // Every running attempt listens for the forced stop.
+    setMaxListeners(0, this.forcedStop.signal);
     this.lifecycle.onChange((state) => safely(() => instrumentation.onStateChange?.(state)));
     this.consumer = compiled.kafka.createConsumer({
       groupId: compiled.groupId,

@@ -14,6 +14,14 @@
  * kafkajs rebalances eagerly and re-creates its offset state from the
  * committed offsets after every join, so retained partitions are fetched
  * again from the committed offset: the listener skips what it already holds.
+ *
+ * Why a paused batch is held: a kafkajs consumer whose partitions are all
+ * paused sleeps maxWaitTime per loop turn, so resume() would take effect only
+ * up to maxWaitTime later, and a worker that pauses often would idle. So when
+ * a partition is paused while its batch is being delivered, eachBatch waits
+ * for resume() (or close, or a rebalance) before returning, heartbeating
+ * meanwhile: resume takes effect at once and membership stays alive. A
+ * heartbeat that reports a rebalance ends the wait so kafkajs can rejoin.
  */
 import kafkajs from 'kafkajs';
 import type { Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
@@ -55,13 +63,17 @@ export class KafkajsConsumer implements ConsumerPort {
   private readonly positions = new Map<string, { tp: TopicPartition; high: bigint; next: bigint }>();
   private running = false;
   private closed = false;
+  private readonly paused = new Set<string>();
+  private wakeups = new Set<() => void>();
+  private readonly heartbeatIntervalMs: number;
   private readonly removers: (() => void)[] = [];
 
   constructor(kafka: kafkajs.Kafka, options: ConsumerOptions) {
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      heartbeatInterval: this.heartbeatIntervalMs,
       rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
@@ -111,7 +123,10 @@ export class KafkajsConsumer implements ConsumerPort {
     const prevKeys = new Set(this.current.map((tp) => tpKey(tp.topic, tp.partition)));
     const revoked = this.current.filter((tp) => !nextKeys.has(tpKey(tp.topic, tp.partition)));
     const assigned = next.filter((tp) => !prevKeys.has(tpKey(tp.topic, tp.partition)));
-    for (const tp of revoked) this.positions.delete(tpKey(tp.topic, tp.partition));
+    for (const tp of revoked) {
+      this.positions.delete(tpKey(tp.topic, tp.partition));
+      this.paused.delete(tpKey(tp.topic, tp.partition));
+    }
     this.current = next;
     listener.onAssignmentChange?.({ assigned, revoked, current: next });
   }
@@ -152,16 +167,49 @@ export class KafkajsConsumer implements ConsumerPort {
       position.next = BigInt(last.offset) + 1n;
     }
     this.positions.set(key, position);
+    await this.holdWhilePaused(key, payload);
+  }
+
+  private async holdWhilePaused(key: string, payload: EachBatchPayload): Promise<void> {
+    while (this.paused.has(key) && !this.closed && payload.isRunning()) {
+      const resumed = await new Promise<boolean>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.wakeups.delete(wake);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          this.wakeups.delete(wake);
+          resolve(false);
+        }, this.heartbeatIntervalMs);
+        this.wakeups.add(wake);
+      });
+      if (resumed) continue;
+      try {
+        await payload.heartbeat();
+      } catch {
+        return; // rebalancing or gone: let kafkajs handle it
+      }
+    }
+  }
+
+  private wakeAll(): void {
+    const wakeups = this.wakeups;
+    this.wakeups = new Set();
+    for (const wake of wakeups) wake();
   }
 
   pause(partitions: readonly TopicPartition[]): void {
     if (!this.running || this.closed || partitions.length === 0) return;
+    for (const tp of partitions) this.paused.add(tpKey(tp.topic, tp.partition));
     this.consumer.pause(groupByTopic(partitions));
   }
 
   resume(partitions: readonly TopicPartition[]): void {
     if (!this.running || this.closed || partitions.length === 0) return;
+    for (const tp of partitions) this.paused.delete(tpKey(tp.topic, tp.partition));
     this.consumer.resume(groupByTopic(partitions));
+    this.wakeAll();
   }
 
   assignment(): readonly TopicPartition[] {
@@ -190,6 +238,7 @@ export class KafkajsConsumer implements ConsumerPort {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.wakeAll();
     for (const remove of this.removers.splice(0)) remove();
     try {
       await this.consumer.disconnect();
