@@ -64,6 +64,7 @@ export class ResilientEndpoint {
   private readonly bulkhead: BulkheadPolicy;
   private readonly policy: IPolicy;
   private active = 0;
+  private openedAt = 0;
 
   constructor(
     readonly client: ModelClient,
@@ -85,6 +86,7 @@ export class ResilientEndpoint {
               minimumNumberOfCalls: b.minimumCalls,
             }),
     });
+    this.breaker.onBreak(() => (this.openedAt = performance.now()));
     this.bulkhead = bulkhead(settings.maxConcurrent, options.bulkheadQueue);
     this.policy = wrap(this.bulkhead, this.breaker);
   }
@@ -98,10 +100,19 @@ export class ResilientEndpoint {
     return STATE_NAMES[this.breaker.state];
   }
 
-  /** True when a call would be refused right now (open or isolated circuit). */
+  /**
+   * True when a call would be refused right now: the circuit is isolated,
+   * half-open with its probe running, or open and not yet due for a probe.
+   */
   get refusing(): boolean {
-    const state = this.breaker.state;
-    return state === CircuitState.Open || state === CircuitState.Isolated;
+    switch (this.breaker.state) {
+      case CircuitState.Closed:
+        return false;
+      case CircuitState.Open:
+        return performance.now() - this.openedAt < this.options.breaker.halfOpenAfterMs;
+      default:
+        return true;
+    }
   }
 
   serves(model: string): boolean {

@@ -1,0 +1,109 @@
+/** Every adapter over real HTTP against the simulated model server (in this process, on a free port). */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { compileSimOptions } from '../../../infra/model-sim/sim-options.ts';
+import { startSimServer, type RunningSim } from '../../../infra/model-sim/sim-server.ts';
+import { KpoError } from '../../../shared/errors/kpo-error.ts';
+import { LlamaCppClient } from '../../../shared/model/llamacpp-client.ts';
+import { collectGeneration } from '../../../shared/model/model-client.ts';
+import { OpenAiCompatibleClient } from '../../../shared/model/openai-client.ts';
+import type { GenerationRequest } from '../../../shared/model/types.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+import { simMetric } from './sim-metrics-reader.ts';
+
+function request(content: string, maxTokens = 12): GenerationRequest {
+  return {
+    requestId: `req-${content.length}`,
+    model: 'sim-8b',
+    messages: [{ role: 'user', content }],
+    params: { maxTokens },
+  };
+}
+
+const LONG_PROMPT =
+  'Explain how Kafka partitions keep a session in order across the pipeline stages. '.repeat(8);
+
+describe('model adapters against the simulator', () => {
+  let sim: RunningSim;
+  before(async () => {
+    sim = await startSimServer(compileSimOptions({ port: 0, interTokenMs: 2, ttftBaseMs: 2 }, {}));
+  });
+  after(async () => {
+    await sim.close();
+  });
+
+  it('OpenAI chat: the same prompt gives the same text, and the repeat is served from the prefix cache', async () => {
+    const client = new OpenAiCompatibleClient({ name: 'sim', baseUrl: sim.url });
+    const first = await collectGeneration(client, request(LONG_PROMPT));
+    const second = await collectGeneration(client, request(LONG_PROMPT));
+    assert.equal(second.text, first.text);
+    assert.equal(first.usage.completionTokens, 12);
+    assert.equal(first.finishReason, 'length');
+    assert.equal(first.usage.cachedTokens, 0);
+    assert.ok(second.usage.cachedTokens >= 16, `cached ${second.usage.cachedTokens}`);
+    assert.equal(second.usage.promptTokens, first.usage.promptTokens);
+  });
+
+  it('OpenAI completions batch: one call with three prompts returns each prompt’s own completion by index', async () => {
+    const client = new OpenAiCompatibleClient({
+      name: 'sim',
+      baseUrl: sim.url,
+      api: 'completions',
+      batching: true,
+    });
+    const prompts = ['alpha prompt', 'beta prompt with more words', 'gamma'];
+    const requests = prompts.map((prompt, i) => ({ ...request(prompt, 8), requestId: `b${i}`, prompt }));
+    const batch = await client.generateBatch(requests);
+    const single = await Promise.all(requests.map((r) => collectGeneration(client, r)));
+    assert.deepEqual(
+      batch.map((r) => r.text),
+      single.map((r) => r.text),
+    );
+    assert.ok(batch.every((r) => r.usage.completionTokens === 8));
+  });
+
+  it('llama.cpp /completion: streams content and reports cached prompt tokens on a repeat', async () => {
+    const client = new LlamaCppClient({ name: 'sim-llama', baseUrl: sim.url });
+    const prompt = `${LONG_PROMPT} (llama)`;
+    const req = { ...request(prompt, 6), prompt, hints: { idSlot: 0, cachePrompt: true } };
+    const first = await collectGeneration(client, req);
+    const second = await collectGeneration(client, req);
+    assert.equal(first.usage.completionTokens, 6);
+    assert.equal(second.text, first.text);
+    assert.ok(second.usage.cachedTokens > first.usage.cachedTokens);
+  });
+
+  it('aborting a stream closes the upstream connection and the simulator stops generating', async () => {
+    const client = new OpenAiCompatibleClient({ name: 'sim', baseUrl: sim.url });
+    const controller = new AbortController();
+    const cancelledBefore = await simMetric(sim.url, 'kpo_sim_requests_total', { outcome: 'cancelled' });
+    let chunks = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const event of client.generate(request('a long answer please', 100_000), {
+          signal: controller.signal,
+        })) {
+          if (event.type === 'chunk' && ++chunks === 3) controller.abort();
+        }
+      })(),
+      (error: unknown) => error instanceof KpoError && error.code === 'KPO_CANCELLED',
+    );
+    await waitFor(
+      async () =>
+        (await simMetric(sim.url, 'kpo_sim_requests_total', { outcome: 'cancelled' })) ===
+        cancelledBefore + 1,
+      { timeoutMs: 5000, what: 'the simulator to see the cancelled request' },
+    );
+    assert.equal(await simMetric(sim.url, 'kpo_sim_active_sequences'), 0);
+  });
+
+  it('multi-byte words from the simulator arrive intact', async () => {
+    const client = new OpenAiCompatibleClient({ name: 'sim', baseUrl: sim.url });
+    const texts = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => collectGeneration(client, request(`unicode check ${i}`, 40))),
+    );
+    const all = texts.map((t) => t.text).join(' ');
+    assert.ok(!all.includes('\uFFFD'), 'no replacement characters');
+    assert.match(all, /[^\x00-\x7F]/, 'the outputs contain non-ASCII words');
+  });
+});
