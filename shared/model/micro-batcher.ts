@@ -63,7 +63,7 @@ export class MicroBatcher {
   submit(request: GenerationRequest, signal: AbortSignal): Promise<AsyncIterable<GenerationEvent>> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(cancelled(request));
-      const { endpoint, request: routed } = this.pool.pick(request);
+      const { endpoint, request: routed } = this.route(request);
       const key = paramsKey(endpoint.name, routed);
       const tokens = (routed.promptTokens ?? 0) + routed.params.maxTokens;
       const current = this.open.get(key);
@@ -92,6 +92,22 @@ export class MicroBatcher {
     let count = 0;
     for (const gathering of this.open.values()) count += gathering.items.length;
     return count;
+  }
+
+  /**
+   * A request joins a batch already gathering for its model and parameters
+   * (the fullest one, on an endpoint still taking calls); only when there is
+   * none does the selector pick an endpoint. Picking per request would spread
+   * one burst over every replica and shrink every batch.
+   */
+  private route(request: GenerationRequest): { endpoint: ResilientEndpoint; request: GenerationRequest } {
+    let best: Gathering | undefined;
+    for (const [key, gathering] of this.open) {
+      if (key !== paramsKey(gathering.endpoint.name, request) || gathering.endpoint.refusing) continue;
+      if (!gathering.endpoint.serves(request.model)) continue;
+      if (best === undefined || gathering.items.length > best.items.length) best = gathering;
+    }
+    return best === undefined ? this.pool.pick(request) : { endpoint: best.endpoint, request };
   }
 
   private startGathering(key: string, endpoint: ResilientEndpoint): Gathering {

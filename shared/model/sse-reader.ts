@@ -22,8 +22,8 @@ export async function* readSseEvents(body: AsyncIterable<Uint8Array>): AsyncGene
     parser.feed(decoder.decode(bytes, { stream: true }));
     while (pending.length > 0) yield pending.shift()!;
   }
+  // Per the SSE spec an event without its terminating blank line is dropped at the end of the body.
   parser.feed(decoder.decode());
-  parser.reset({ consume: true });
   while (pending.length > 0) yield pending.shift()!;
 }
 
