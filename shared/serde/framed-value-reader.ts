@@ -4,7 +4,7 @@
  * are read in both modes where possible, so a topic can move between them.
  */
 import { KpoError } from '../errors/kpo-error.ts';
-import { isConfluentFramed } from './confluent-wire-format.ts';
+import { isConfluentFramed, unframeConfluent } from './confluent-wire-format.ts';
 import type { FingerprintCatalog } from './fingerprint-catalog.ts';
 import type { SchemaRegistryCatalog } from './schema-registry-catalog.ts';
 import { isSingleObjectEncoded } from './single-object-encoding.ts';
@@ -20,10 +20,10 @@ export class FramedValueReader implements WriterSchemaLookup {
     if (isSingleObjectEncoded(value)) return this.fingerprints.unframe(value);
     if (isConfluentFramed(value)) {
       if (this.registry === undefined) {
-        const id = value.length >= 5 ? ` ${value.readUInt32BE(1)}` : '';
+        const { schemaId } = unframeConfluent(value);
         throw new KpoError(
           'KPO_DECODE_UNKNOWN_SCHEMA',
-          `the record names registry schema id${id}, but no schema registry is configured (registry-less mode)`,
+          `the record names registry schema id ${schemaId}, but no schema registry is configured (registry-less mode)`,
         );
       }
       return this.registry.unframe(value);
