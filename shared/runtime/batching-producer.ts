@@ -4,12 +4,18 @@
  * loop; outputs sent while a request is in flight wait for it and then go out
  * together (up to maxBatch per request). With the idempotent producer's one
  * request in flight this is what keeps throughput up under concurrency.
+ *
+ * hold()/release() fence a rebalance: while held nothing is sent; on release
+ * records whose guard says their source partition was revoked are refused
+ * (KPO_CANCELLED) instead of sent, so an old owner cannot write after the
+ * new owner started.
  */
-import { toKpoError } from '../errors/kpo-error.ts';
+import { KpoError, toKpoError } from '../errors/kpo-error.ts';
 import type { OutgoingRecord, ProducerPort } from '../kafka/kafka-port.ts';
 
 interface Pending {
   readonly record: OutgoingRecord;
+  readonly guard: (() => boolean) | undefined;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -19,6 +25,7 @@ export class BatchingProducer {
   private flushing = false;
   private scheduled = false;
   private drainWaiters: (() => void)[] = [];
+  private held = false;
 
   constructor(
     private readonly producer: ProducerPort,
@@ -26,21 +33,41 @@ export class BatchingProducer {
   ) {}
 
   /** Resolves once the broker acknowledged the record (acks=all); rejects with a KpoError. */
-  send(record: OutgoingRecord): Promise<void> {
+  send(record: OutgoingRecord, guard?: () => boolean): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ record, resolve, reject });
+      this.pending.push({ record, guard, resolve, reject });
       this.schedule();
     });
   }
 
+  /** Stops sending until release(). */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Sends again; refuses held records whose guard now fails. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    const kept: Pending[] = [];
+    for (const p of this.pending) {
+      if (p.guard && !p.guard()) {
+        p.reject(new KpoError('KPO_CANCELLED', 'source partition revoked before the output was sent'));
+      } else kept.push(p);
+    }
+    this.pending = kept;
+    this.schedule();
+  }
+
   /** Resolves when every record sent so far was acknowledged or failed. */
   drained(): Promise<void> {
-    if (!this.flushing && !this.scheduled && this.pending.length === 0) return Promise.resolve();
+    if (!this.flushing && !this.scheduled && (this.pending.length === 0 || this.held))
+      return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.flushing || this.scheduled || this.held) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -50,7 +77,7 @@ export class BatchingProducer {
 
   private async flush(): Promise<void> {
     this.flushing = true;
-    while (this.pending.length > 0) {
+    while (this.pending.length > 0 && !this.held) {
       const batch = this.pending.splice(0, this.maxBatch);
       try {
         await this.producer.send(batch.map((p) => p.record));

@@ -11,6 +11,8 @@ import type { BatchingProducer } from './batching-producer.ts';
 import type { DeadLetterRecord } from './dead-letter-record.ts';
 
 export interface DeadLetterInput {
+  /** False once the source partition was revoked: the write is refused if still queued. */
+  readonly guard?: () => boolean;
   readonly raw: ConsumedRecord;
   readonly error: KpoError;
   readonly attempts: number;
@@ -45,20 +47,23 @@ export class DeadLetterWriter {
       sessionId: input.sessionId ?? null,
     };
     const value = await this.codec.encode(letter);
-    await this.producer.send({
-      topic: this.topic,
-      key: raw.key,
-      value,
-      headers: {
-        ...raw.headers,
-        [HEADER.dlqStage]: this.stage,
-        [HEADER.dlqErrorCode]: error.code,
-        [HEADER.dlqReason]: error.message,
-        [HEADER.dlqAttempts]: String(attempts),
-        [HEADER.dlqSourceTopic]: raw.topic,
-        [HEADER.dlqSourcePartition]: String(raw.partition),
-        [HEADER.dlqSourceOffset]: raw.offset,
+    await this.producer.send(
+      {
+        topic: this.topic,
+        key: raw.key,
+        value,
+        headers: {
+          ...raw.headers,
+          [HEADER.dlqStage]: this.stage,
+          [HEADER.dlqErrorCode]: error.code,
+          [HEADER.dlqReason]: error.message,
+          [HEADER.dlqAttempts]: String(attempts),
+          [HEADER.dlqSourceTopic]: raw.topic,
+          [HEADER.dlqSourcePartition]: String(raw.partition),
+          [HEADER.dlqSourceOffset]: raw.offset,
+        },
       },
-    });
+      input.guard,
+    );
   }
 }

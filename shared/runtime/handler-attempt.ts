@@ -71,19 +71,22 @@ export class HandlerAttempt<In, Out> {
           nextSeq = Math.max(nextSeq, seq + 1);
           const topic = emitOptions.topic ?? this.options.outputTopic;
           const value = await this.options.outputCodec.encode(output);
-          await this.producer.send({
-            topic,
-            key: emitOptions.key ?? item.raw.key,
-            value,
-            headers: {
-              ...emitOptions.headers,
-              ...outgoingHeaders(),
-              [HEADER.requestId]: identity.requestId,
-              [HEADER.seq]: String(seq),
-              [HEADER.attempt]: String(attempt),
-              [HEADER.producedBy]: stage,
+          await this.producer.send(
+            {
+              topic,
+              key: emitOptions.key ?? item.raw.key,
+              value,
+              headers: {
+                ...emitOptions.headers,
+                ...outgoingHeaders(),
+                [HEADER.requestId]: identity.requestId,
+                [HEADER.seq]: String(seq),
+                [HEADER.attempt]: String(attempt),
+                [HEADER.producedBy]: stage,
+              },
             },
-          });
+            () => item.handle.active,
+          );
           safely(() => instrumentation.onOutput?.(topic));
         },
       };

@@ -124,9 +124,16 @@ export class RecordProcessor<In, Out> {
   ): Promise<RecordOutcome> {
     for (let writeAttempt = 1; ; writeAttempt += 1) {
       try {
-        await this.deadLetters.write({ raw: item.raw, error, attempts, ...identity });
+        await this.deadLetters.write({
+          raw: item.raw,
+          error,
+          attempts,
+          guard: () => item.handle.active,
+          ...identity,
+        });
         break;
       } catch (writeError) {
+        if (!item.handle.active) return 'abandoned';
         this.options.logger.warn(
           { ...this.context(item), writeAttempt, error: String(writeError) },
           'dead-letter write failed, retrying',

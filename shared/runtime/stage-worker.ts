@@ -167,7 +167,7 @@ export class StageWorker<In, Out> {
       await this.consumer.run({
         onBatch: (batch) => this.intake.take(batch),
         onAssignmentChange: (change) => this.onAssignmentChange(change),
-        onRebalancing: () => void this.committer.commitNow(),
+        onRebalancing: () => this.onRebalancing(),
         onCrash: (error) => this.fail(error),
       });
       this.committer.start();
@@ -180,11 +180,22 @@ export class StageWorker<In, Out> {
     }
   }
 
+  /**
+   * Eager rebalancing revokes everything first: hold all outputs until the new
+   * assignment is known, so nothing of a partition that moves is written after
+   * its new owner may have started; commit what is done with this generation.
+   */
+  private onRebalancing(): void {
+    this.output.hold();
+    void this.committer.commitNow();
+  }
+
   private onAssignmentChange(change: AssignmentChange): void {
-    // Revoked: queued records of these partitions are skipped when their turn comes, running ones
-    // finish but are not committed here (the new owner handles them again: repeats carry the
-    // same de-dup identity).
+    // Revoked: queued records of these partitions are skipped when their turn comes; running ones
+    // are abandoned at their next emit (refused), and never committed here. The new owner handles
+    // them again from the committed offset: repeats carry the same de-dup identity.
     this.tracker.drop(change.revoked);
+    this.output.release();
     for (const tp of change.revoked) this.intake.forget(tp.topic, tp.partition);
     if (this.gate.paused) this.consumer.pause(change.current);
     this.gate.update(this.tracker.inFlight);

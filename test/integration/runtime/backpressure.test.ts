@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { StageWorker } from '../../../shared/runtime/stage-worker.ts';
-import { deadLetterJsonCodec, testHandler, testInputCodec, testOutputCodec } from '../../fixtures/runtime/test-records.ts';
+import {
+  deadLetterJsonCodec,
+  testHandler,
+  testInputCodec,
+  testOutputCodec,
+} from '../../fixtures/runtime/test-records.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { collect, createTopics, inputsFor, kafkaClient, produceInputs } from './runtime-test-kit.ts';
 
@@ -77,5 +82,7 @@ test('a slow handler under a 20k backlog keeps in-flight within queueDepth, paus
   // The collector keeps ~10k small output copies in this same process; the worker's share is bounded by queueDepth.
   assert.ok(growthMb < 48, `live heap grew by ${growthMb.toFixed(1)} MiB under the backlog`);
   assert.equal(new Set(outputs.records.map((o) => o.identity)).size, BACKLOG);
-  t.diagnostic(`pauses=${pauses} resumes=${resumes} maxInFlight=${maxInFlight} liveHeapGrowthMidRun=${growthMb.toFixed(1)}MiB lagMidRun=${lagMidRun}`);
+  t.diagnostic(
+    `pauses=${pauses} resumes=${resumes} maxInFlight=${maxInFlight} liveHeapGrowthMidRun=${growthMb.toFixed(1)}MiB lagMidRun=${lagMidRun}`,
+  );
 });

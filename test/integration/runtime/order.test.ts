@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StageWorker } from '../../../shared/runtime/stage-worker.ts';
-import { deadLetterJsonCodec, testHandler, testInputCodec, testOutputCodec } from '../../fixtures/runtime/test-records.ts';
+import {
+  deadLetterJsonCodec,
+  testHandler,
+  testInputCodec,
+  testOutputCodec,
+} from '../../fixtures/runtime/test-records.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { collect, createTopics, inputsFor, kafkaClient, produceInputs } from './runtime-test-kit.ts';
 

@@ -23,12 +23,23 @@ export function kafkaClient(): KafkaClientPort {
 }
 
 /** Creates input, output and dead-letter topics; deletes them (and the group) when the test ends. */
-export async function createTopics(t: TestContext, kafka: KafkaClientPort, partitions: number): Promise<Topics> {
+export async function createTopics(
+  t: TestContext,
+  kafka: KafkaClientPort,
+  partitions: number,
+): Promise<Topics> {
   const base = uniqueName('rt');
-  const topics = { input: `${base}.in`, output: `${base}.out`, deadLetter: `${base}.in.dlq`, group: `${base}-g` };
+  const topics = {
+    input: `${base}.in`,
+    output: `${base}.out`,
+    deadLetter: `${base}.in.dlq`,
+    group: `${base}-g`,
+  };
   const admin = kafka.createAdmin();
   await admin.connect();
-  await admin.createTopics([topics.input, topics.output, topics.deadLetter].map((topic) => ({ topic, partitions })));
+  await admin.createTopics(
+    [topics.input, topics.output, topics.deadLetter].map((topic) => ({ topic, partitions })),
+  );
   t.after(async () => {
     await admin.deleteTopics([topics.input, topics.output, topics.deadLetter]).catch(() => undefined);
     await admin.deleteGroups([topics.group]).catch(() => undefined);
@@ -49,7 +60,11 @@ export function inputsFor(sessions: number, perSession: number, prefix = 's'): T
 }
 
 /** Produces inputs keyed by session, in order, in chunks. */
-export async function produceInputs(kafka: KafkaClientPort, topic: string, inputs: readonly TestInput[]): Promise<void> {
+export async function produceInputs(
+  kafka: KafkaClientPort,
+  topic: string,
+  inputs: readonly TestInput[],
+): Promise<void> {
   const producer = kafka.createProducer();
   await producer.connect();
   try {
