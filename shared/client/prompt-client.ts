@@ -69,7 +69,12 @@ export class PromptClient {
   /** Asks the pipeline to stop a request; its stream ends with a cancelled event. */
   async cancel(requestId: string, sessionId: string, reason = 'cancelled by client'): Promise<void> {
     await this.start();
-    const value = await this.options.codecs.cancel.encode({ requestId, sessionId, reason, requestedAtMs: Date.now() });
+    const value = await this.options.codecs.cancel.encode({
+      requestId,
+      sessionId,
+      reason,
+      requestedAtMs: Date.now(),
+    });
     await this.producer.send([{ topic: this.topics.cancel, key: sessionId, value }]);
   }
 

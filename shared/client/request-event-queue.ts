@@ -26,10 +26,14 @@ export class RequestEventQueue implements AsyncIterable<ClientEvent> {
     private readonly onEnd: () => void,
   ) {}
 
-  /** Takes an event; repeats (seq already seen) are dropped, so a caller sees each event once. */
+  /**
+   * Takes an event; repeats (seq already seen) are dropped, so a caller sees each event once.
+   * A terminal event is always taken: one raised by an earlier stage's failure may carry a low seq.
+   */
   push(event: ClientEvent): void {
-    if (this.ended || event.seq < this.nextSeq) return;
-    this.nextSeq = event.seq + 1;
+    if (this.ended) return;
+    if (event.seq < this.nextSeq && !TERMINAL_EVENT_TYPES.has(event.type)) return;
+    this.nextSeq = Math.max(this.nextSeq, event.seq + 1);
     if (this.waiter) {
       const wake = this.waiter;
       this.waiter = undefined;

@@ -20,7 +20,8 @@ export async function checkTopics(admin: AdminPort, specs: readonly TopicSpec[])
         (d) => d.partitions.length,
         () => undefined,
       );
-      const status = actual === undefined ? 'missing' : actual === spec.partitions ? 'ok' : 'partition-mismatch';
+      const status =
+        actual === undefined ? 'missing' : actual === spec.partitions ? 'ok' : 'partition-mismatch';
       return { topic: spec.topic, expectedPartitions: spec.partitions, actualPartitions: actual, status };
     }),
   );
@@ -30,7 +31,9 @@ export async function ensureTopics(admin: AdminPort, specs: readonly TopicSpec[]
   const before = await checkTopics(admin, specs);
   const missing = specs.filter((spec) => before.find((c) => c.topic === spec.topic)?.status === 'missing');
   if (missing.length > 0) await admin.createTopics(missing);
-  const after = before.map((c) => (c.status === 'missing' ? { ...c, status: 'created' as const, actualPartitions: c.expectedPartitions } : c));
+  const after = before.map((c) =>
+    c.status === 'missing' ? { ...c, status: 'created' as const, actualPartitions: c.expectedPartitions } : c,
+  );
   const mismatched = after.filter((c) => c.status === 'partition-mismatch');
   if (mismatched.length > 0) {
     throw new KpoError(

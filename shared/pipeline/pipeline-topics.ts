@@ -27,7 +27,9 @@ export function stageTopics(config: PipelineConfig, stage: StageName): StageTopi
 export function pipelineTopicSpecs(config: PipelineConfig): TopicSpec[] {
   const t = config.topics;
   const names = [t.prompts, t.rag, t.assembled, t.tokensRaw, t.tokensPost, t.output, t.cancel];
-  const deadLetters = [t.prompts, t.rag, t.assembled, t.tokensRaw, t.tokensPost].map((n) => `${n}${t.deadLetterSuffix}`);
+  const deadLetters = [t.prompts, t.rag, t.assembled, t.tokensRaw, t.tokensPost].map(
+    (n) => `${n}${t.deadLetterSuffix}`,
+  );
   return [...names, ...deadLetters].map((topic) => ({
     topic,
     partitions: t.partitions,

@@ -1,0 +1,43 @@
+/**
+ * What every command needs: the validated pipeline config, a Kafka client and
+ * the message codecs, built from the same configuration the workers use.
+ */
+import { loadPipelineConfig } from '../shared/config/load-pipeline-config.ts';
+import type { PipelineConfig } from '../shared/config/pipeline-config-schema.ts';
+import { KpoError } from '../shared/errors/kpo-error.ts';
+import { KafkajsClient } from '../shared/kafka/kafkajs/kafkajs-client.ts';
+import type { KafkaClientPort } from '../shared/kafka/kafka-port.ts';
+import { createMessageCodecs, type MessageCodecs } from '../shared/serde/create-message-codecs.ts';
+
+export interface CliContext {
+  readonly config: PipelineConfig;
+  readonly kafka: KafkaClientPort;
+  readonly codecs: MessageCodecs;
+}
+
+export function loadConfig(): PipelineConfig {
+  return loadPipelineConfig();
+}
+
+export function requireBrokers(config: PipelineConfig): readonly string[] {
+  const brokers = config.endpoints.kafkaBrokers;
+  if (!brokers) {
+    throw new KpoError(
+      'KPO_CONFIG_INVALID',
+      'no Kafka brokers configured. Fix: set KAFKA_BROKERS, set endpoints.kafkaBrokers in the pipeline file, or run `npm run stack -- up`',
+      { context: { field: 'endpoints.kafkaBrokers' } },
+    );
+  }
+  return brokers;
+}
+
+export async function createCliContext(
+  clientId: string,
+  config: PipelineConfig = loadConfig(),
+): Promise<CliContext> {
+  const kafka = new KafkajsClient({ brokers: requireBrokers(config), clientId });
+  const codecs = await createMessageCodecs({
+    schemaRegistryUrl: config.endpoints.schemaRegistryUrl ?? 'none',
+  });
+  return { config, kafka, codecs };
+}

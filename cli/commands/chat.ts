@@ -1,0 +1,60 @@
+/**
+ * `kpo chat`: an interactive session. Each line is a user turn; its tokens
+ * print as they stream. The session ID stays the same, so later turns see
+ * earlier ones through the history the stream stage keeps in Redis.
+ */
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { PromptClient } from '../../shared/client/prompt-client.ts';
+import { createCliContext, type CliContext } from '../cli-context.ts';
+import { printEvent } from '../print-event.ts';
+
+export function registerChatCommand(program: Command): void {
+  program
+    .command('chat')
+    .description('chat interactively through the pipeline (Ctrl-D or /exit to leave)')
+    .option('-s, --session <id>', 'session ID (default: a new one)')
+    .option('-m, --model <name>', 'model name', 'default')
+    .action(async (options: { session?: string; model: string }) => {
+      await runChat(await createCliContext('kpo-chat'), options.session ?? randomUUID(), options.model);
+    });
+}
+
+export async function runChat(context: CliContext, sessionId: string, model: string): Promise<void> {
+  const { config, kafka, codecs } = context;
+  const client = new PromptClient({
+    kafka,
+    codecs,
+    promptsTopic: config.topics.prompts,
+    outputTopic: config.topics.output,
+    cancelTopic: config.topics.cancel,
+  });
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  console.log(`session ${sessionId}. Type a message; Ctrl-C during an answer cancels it, /exit leaves.`);
+  try {
+    await client.start();
+    for (;;) {
+      let line: string;
+      try {
+        line = (await rl.question('> ')).trim();
+      } catch {
+        break; // stdin closed
+      }
+      if (line === '/exit') break;
+      if (line === '') continue;
+      const submitted = await client.submit({
+        sessionId,
+        messages: [{ role: 'user', content: line }],
+        model,
+      });
+      const cancel = (): void => void client.cancel(submitted.requestId, sessionId);
+      rl.once('SIGINT', cancel);
+      for await (const event of submitted.events) printEvent(event);
+      rl.off('SIGINT', cancel);
+    }
+  } finally {
+    rl.close();
+    await client.close();
+  }
+}

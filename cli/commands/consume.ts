@@ -1,0 +1,44 @@
+/** `kpo consume`: tails the output topic and prints every client event as a JSON line. */
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { createCliContext } from '../cli-context.ts';
+
+export function registerConsumeCommand(program: Command): void {
+  program
+    .command('consume')
+    .description('tail the output topic (client events as JSON lines)')
+    .option('--from-beginning', 'start at the earliest event')
+    .option('-t, --topic <name>', 'topic to tail (default: the output topic)')
+    .action(async (options: { fromBeginning?: boolean; topic?: string }) => {
+      const { config, kafka, codecs } = await createCliContext('kpo-consume');
+      const consumer = kafka.createConsumer({ groupId: `kpo-consume-${randomUUID()}` });
+      await consumer.subscribe([options.topic ?? config.topics.output], {
+        fromBeginning: options.fromBeginning ?? false,
+      });
+      await consumer.run({
+        onBatch: async (batch) => {
+          for (const record of batch.records) {
+            if (!record.value) continue;
+            try {
+              const event = await codecs.clientEvent.decode(record.value);
+              console.log(JSON.stringify({ partition: batch.partition, offset: record.offset, ...event }));
+            } catch (error) {
+              console.log(
+                JSON.stringify({
+                  partition: batch.partition,
+                  offset: record.offset,
+                  undecodable: String(error),
+                }),
+              );
+            }
+          }
+          return batch.records.length;
+        },
+      });
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await consumer.close();
+    });
+}

@@ -1,0 +1,72 @@
+/**
+ * `kpo up` (npm start) and `kpo demo` (npm run demo): the whole pipeline as
+ * separate processes on this machine. up opens a chat when there is a
+ * terminal and streams the demo when there is not; demo runs the sample
+ * conversations and ends with one JSON line of figures. Ctrl-C stops all.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { PromptClient } from '../../shared/client/prompt-client.ts';
+import { createCliContext } from '../cli-context.ts';
+import { runChat } from './chat.ts';
+import { runDemo } from '../demo/run-demo.ts';
+import { startLocalPipeline, type LocalPipeline } from '../local-pipeline/local-pipeline.ts';
+
+async function withPipeline(body: (pipeline: LocalPipeline) => Promise<number>): Promise<number> {
+  const pipeline = await startLocalPipeline({ log: (line) => console.error(`kpo: ${line}`) });
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error('kpo: stopping workers and model servers…');
+    void pipeline.stop().then(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await body(pipeline);
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+async function demo(pipeline: LocalPipeline): Promise<number> {
+  const { kafka, codecs } = await createCliContext('kpo-demo', pipeline.config);
+  const { topics } = pipeline.config;
+  const client = new PromptClient({
+    kafka,
+    codecs,
+    promptsTopic: topics.prompts,
+    outputTopic: topics.output,
+    cancelTopic: topics.cancel,
+    eventTimeoutMs: 60_000,
+  });
+  try {
+    const figures = await runDemo(client, (line) => console.log(line));
+    console.log(JSON.stringify(figures));
+    return figures.errors === 0 && figures.completed === figures.requests ? 0 : 1;
+  } finally {
+    await client.close();
+  }
+}
+
+export function registerUpCommands(program: Command): void {
+  program
+    .command('up')
+    .description(
+      'start the local stack, topics, model simulator and one worker per stage; then chat (or demo without a terminal)',
+    )
+    .action(async () => {
+      process.exitCode = await withPipeline(async (pipeline) => {
+        if (!process.stdin.isTTY) return demo(pipeline);
+        await runChat(await createCliContext('kpo-chat', pipeline.config), randomUUID(), 'default');
+        return 0;
+      });
+    });
+  program
+    .command('demo')
+    .description('run sample prompts through all five stages, print their tokens and a JSON line of figures')
+    .action(async () => {
+      process.exitCode = await withPipeline(demo);
+    });
+}

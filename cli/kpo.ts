@@ -1,0 +1,33 @@
+/**
+ * kpo: the command line of kafka-prompt-orchestrator.
+ *   kpo up | demo | chat | produce | consume | topics | worker <stage> | status
+ */
+import { Command } from 'commander';
+import { KpoError } from '../shared/errors/kpo-error.ts';
+import { registerConsumeCommand } from './commands/consume.ts';
+import { registerProduceCommand } from './commands/produce.ts';
+import { registerTopicsCommand } from './commands/topics.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
+import { registerChatCommand } from './commands/chat.ts';
+import { registerUpCommands } from './commands/up.ts';
+
+const program = new Command('kpo').description(
+  'Kafka-backed, horizontally scalable workers for LLM pipelines',
+);
+registerTopicsCommand(program);
+registerProduceCommand(program);
+registerConsumeCommand(program);
+registerWorkerCommand(program);
+registerChatCommand(program);
+registerUpCommands(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const message =
+    error instanceof KpoError
+      ? `${error.code}: ${error.message}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  console.error(`kpo: ${message}`);
+  process.exit(1);
+});

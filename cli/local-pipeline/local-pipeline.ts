@@ -1,0 +1,139 @@
+/**
+ * The whole pipeline on one machine, as separate processes: the local stack
+ * (unless endpoints are configured), the topics, simulated model replicas and
+ * N workers per stage. Used by `kpo up`, `kpo demo` and the end-to-end tests.
+ */
+import { join } from 'node:path';
+import { loadPipelineConfig } from '../../shared/config/load-pipeline-config.ts';
+import {
+  STAGE_NAMES,
+  type PipelineConfig,
+  type StageName,
+} from '../../shared/config/pipeline-config-schema.ts';
+import { PROJECT_ROOT, stackHome } from '../../shared/config/stack-endpoints.ts';
+import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { ensureTopics } from '../../shared/pipeline/ensure-topics.ts';
+import { pipelineTopicSpecs } from '../../shared/pipeline/pipeline-topics.ts';
+import { stackUp } from '../../infra/stack/local-stack.ts';
+import { ChildProcessGroup } from './child-process-group.ts';
+
+export const WORKER_READY_LINE = /^kpo-worker ready stage=(\S+) pid=(\d+) http=(\d+)/;
+const MODEL_SIM_READY_LINE = /^model-sim listening on (\S+)/;
+const KPO_CLI = join(PROJECT_ROOT, 'cli', 'kpo.ts');
+const MODEL_SIM = join(PROJECT_ROOT, 'infra', 'model-sim', 'main.ts');
+
+export interface LocalPipelineOptions {
+  /** Worker processes per stage. Default 1 each. */
+  readonly replicas?: Partial<Record<StageName, number>>;
+  /** Simulated model replicas, when no model endpoints are configured. Default 2. */
+  readonly modelReplicas?: number;
+  /** Extra environment for every worker (e.g. a test's topic names via KPO_CONFIG). */
+  readonly workerEnv?: NodeJS.ProcessEnv;
+  /** Extra flags for each model-sim replica. */
+  readonly modelSimArgs?: readonly string[];
+  /** Where process logs go. Default .kpo/logs/pipeline. */
+  readonly logDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningWorker {
+  readonly name: string;
+  readonly stage: StageName;
+  readonly pid: number;
+  readonly httpPort: number;
+}
+
+export interface LocalPipeline {
+  readonly config: PipelineConfig;
+  readonly env: NodeJS.ProcessEnv;
+  readonly modelUrls: readonly string[];
+  readonly workers: RunningWorker[];
+  readonly group: ChildProcessGroup;
+  /** Starts one more worker of a stage (scale out, or restart after a kill). */
+  startWorker(stage: StageName): Promise<RunningWorker>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+  const log = options.log ?? (() => undefined);
+  const logDir = options.logDir ?? join(stackHome(), 'logs', 'pipeline');
+  const group = new ChildProcessGroup();
+  try {
+    let config = loadPipelineConfig({ env: { ...process.env, ...options.workerEnv } });
+    if (!config.endpoints.kafkaBrokers || !config.endpoints.redisUrl) {
+      const up = await stackUp((line) => log(`stack: ${line}`));
+      log(`stack ready in ${up.readyMs} ms`);
+      config = loadPipelineConfig({ env: { ...process.env, ...options.workerEnv } });
+    }
+    const env: NodeJS.ProcessEnv = {
+      KAFKA_BROKERS: config.endpoints.kafkaBrokers?.join(','),
+      SCHEMA_REGISTRY_URL: config.endpoints.schemaRegistryUrl ?? 'none',
+      REDIS_URL: config.endpoints.redisUrl,
+      ...options.workerEnv,
+    };
+
+    const kafka = new KafkajsClient({ brokers: config.endpoints.kafkaBrokers ?? [], clientId: 'kpo-up' });
+    const admin = kafka.createAdmin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, pipelineTopicSpecs(config));
+    } finally {
+      await admin.close();
+    }
+
+    let modelUrls = config.models.map((m) => m.url);
+    if (modelUrls.length === 0) {
+      const replicas = options.modelReplicas ?? 2;
+      modelUrls = await Promise.all(
+        Array.from({ length: replicas }, async (_, i) => {
+          const match = await group.start({
+            name: `model-sim-${i}`,
+            command: process.execPath,
+            args: [
+              '--import',
+              'tsx',
+              MODEL_SIM,
+              '--port',
+              '0',
+              '--replica-id',
+              `sim-${i}`,
+              ...(options.modelSimArgs ?? []),
+            ],
+            logFile: join(logDir, `model-sim-${i}.log`),
+            readyLine: MODEL_SIM_READY_LINE,
+            readyTimeoutMs: 30_000,
+          });
+          return match[1]!;
+        }),
+      );
+      env.MODEL_ENDPOINTS = modelUrls.join(',');
+      log(`model servers: ${modelUrls.join(' ')}`);
+    }
+
+    const workers: RunningWorker[] = [];
+    let started = 0;
+    const startWorker = async (stage: StageName): Promise<RunningWorker> => {
+      const name = `${stage}-${started++}`;
+      const match = await group.start({
+        name,
+        command: process.execPath,
+        args: ['--import', 'tsx', KPO_CLI, 'worker', stage],
+        env,
+        logFile: join(logDir, `${name}.log`),
+        readyLine: WORKER_READY_LINE,
+        readyTimeoutMs: 60_000,
+      });
+      const worker = { name, stage, pid: Number(match[2]), httpPort: Number(match[3]) };
+      workers.push(worker);
+      log(`worker ${name} ready (pid ${worker.pid}, http ${worker.httpPort})`);
+      return worker;
+    };
+    for (const stage of STAGE_NAMES) {
+      await Promise.all(Array.from({ length: options.replicas?.[stage] ?? 1 }, () => startWorker(stage)));
+    }
+    return { config, env, modelUrls, workers, group, startWorker, stop: () => group.stopAll() };
+  } catch (error) {
+    await group.stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * `kpo worker <stage>`: one stage worker process. Builds everything from the
+ * pipeline config — Kafka client, codecs, Redis, metrics, tracing, the stage's
+ * handler — runs it as a StageWorker with /healthz, /readyz and /metrics, and
+ * prints one ready line that supervisors (kpo up, tests) wait for.
+ */
+import type { Redis } from 'ioredis';
+import type { StageName } from '../../shared/config/pipeline-config-schema.ts';
+import { KpoError } from '../../shared/errors/kpo-error.ts';
+import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { combineInstrumentation } from '../../shared/metrics/combine-instrumentation.ts';
+import { createStageMetrics } from '../../shared/metrics/create-stage-metrics.ts';
+import { metricsRoute } from '../../shared/metrics/metrics-route.ts';
+import { stageTopics } from '../../shared/pipeline/pipeline-topics.ts';
+import { createRedisConnection } from '../../shared/redis/redis-connection.ts';
+import { runStageWorker } from '../../shared/runtime/run-stage-worker.ts';
+import { createMessageCodecs } from '../../shared/serde/create-message-codecs.ts';
+import { startTracing } from '../../shared/tracing/start-tracing.ts';
+import { createTracingInstrumentation } from '../../shared/tracing/tracing-instrumentation.ts';
+import { loadConfig, requireBrokers } from '../cli-context.ts';
+import { createFailureNotifier } from './failure-notifier.ts';
+import { failureClientEvent } from './failure-client-event.ts';
+import { STAGE_ASSEMBLERS } from './stage-assemblers.ts';
+
+export async function runWorker(stage: StageName, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = loadConfig();
+  const assembler = STAGE_ASSEMBLERS[stage];
+  if (!assembler)
+    throw new KpoError('KPO_CONFIG_INVALID', `stage ${stage} has no worker yet`, { context: { stage } });
+  const brokers = requireBrokers(config);
+  const tracing = startTracing(
+    { serviceName: `kpo-${stage}`, otlpEndpoint: config.endpoints.otlpEndpoint },
+    env,
+  );
+  const kafka = new KafkajsClient({ brokers, clientId: `kpo-${stage}` });
+  const codecs = await createMessageCodecs({
+    schemaRegistryUrl: config.endpoints.schemaRegistryUrl ?? 'none',
+  });
+  const metrics = createStageMetrics(stage);
+  let redis: Redis | undefined;
+  const redisUrl = config.endpoints.redisUrl;
+  const getRedis = (): Redis => {
+    if (!redisUrl) {
+      throw new KpoError(
+        'KPO_CONFIG_INVALID',
+        `stage ${stage} needs Redis: set REDIS_URL or endpoints.redisUrl`,
+        {
+          context: { stage, field: 'endpoints.redisUrl' },
+        },
+      );
+    }
+    redis ??= createRedisConnection({ url: redisUrl });
+    return redis;
+  };
+  const assembly = await assembler({ config, codecs, kafka, redis: getRedis, figures: metrics.figures, env });
+  const topics = stageTopics(config, stage);
+  const notifier = createFailureNotifier({
+    kafka,
+    codecs,
+    outputTopic: config.topics.output,
+    toClientEvent: failureClientEvent,
+  });
+  await notifier.start();
+  await assembly.start?.();
+
+  const cleanup = async (): Promise<void> => {
+    await Promise.allSettled([assembly.close(), notifier.close(), tracing.shutdown()]);
+    redis?.disconnect();
+  };
+  const running = await runStageWorker(
+    {
+      stage,
+      inputTopic: topics.input,
+      outputTopic: topics.output,
+      handler: assembly.handler,
+      inputCodec: assembly.inputCodec,
+      outputCodec: assembly.outputCodec,
+      deadLetterCodec: codecs.deadLetter,
+      kafka,
+      settings: config.stages[stage],
+      deadLetterSuffix: config.topics.deadLetterSuffix,
+      instrumentation: combineInstrumentation(
+        metrics.instrumentation,
+        createTracingInstrumentation({ stage }),
+      ),
+      onRecordFailure: (failure) => notifier.notify(failure),
+    },
+    (code) => void cleanup().finally(() => process.exit(code)),
+  );
+  running.http.addRoute('/metrics', metricsRoute(metrics.registry));
+  metrics.observeWorker(() => running.worker.stats());
+  process.stdout.write(`kpo-worker ready stage=${stage} pid=${process.pid} http=${running.httpPort}\n`);
+}
