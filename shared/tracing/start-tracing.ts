@@ -1,0 +1,74 @@
+/**
+ * Starts OpenTelemetry for a worker process with NodeSDK: an AsyncLocalStorage
+ * context manager, the W3C trace-context propagator and a tracer provider.
+ * Spans go to an OTLP/HTTP (JSON) exporter behind a BatchSpanProcessor only
+ * when an endpoint is configured; otherwise they are created (trace ids for
+ * logs, context for the next stage) and dropped.
+ *
+ * What keeps a worker unharmed when no collector listens: no metric reader
+ * and no log processor (sdk-node's default OTLP metric exporter otherwise
+ * makes shutdown wait ~9 s), a bounded span queue that drops instead of
+ * blocking, exports off the hot path, and a shutdown bounded by a timeout.
+ */
+import { context, propagation, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  compileTracingOptions,
+  type CompiledTracingOptions,
+  type TracingOptions,
+} from './tracing-options.ts';
+
+export interface RunningTracing {
+  readonly options: CompiledTracingOptions;
+  /** True when spans are exported (an OTLP endpoint is configured). */
+  readonly exporting: boolean;
+  /** Flushes and stops; resolves within shutdownTimeoutMs. "timeout" when the flush did not finish in time. */
+  shutdown(): Promise<'flushed' | 'timeout'>;
+}
+
+function spanProcessorOf(options: CompiledTracingOptions): SpanProcessor {
+  if (!options.tracesUrl) return new NoopSpanProcessor();
+  const exporter = new OTLPTraceExporter({ url: options.tracesUrl, timeoutMillis: options.exportTimeoutMs });
+  return new BatchSpanProcessor(exporter, {
+    maxQueueSize: options.maxQueueSize,
+    maxExportBatchSize: options.maxExportBatchSize,
+    scheduledDelayMillis: options.scheduledDelayMs,
+    exportTimeoutMillis: options.exportTimeoutMs,
+  });
+}
+
+export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = process.env): RunningTracing {
+  const compiled = compileTracingOptions(options, env);
+  const sdk = new NodeSDK({
+    serviceName: compiled.serviceName,
+    spanProcessors: [spanProcessorOf(compiled)],
+    metricReaders: [],
+    logRecordProcessors: [],
+    textMapPropagator: new W3CTraceContextPropagator(),
+    instrumentations: [],
+  });
+  sdk.start();
+  let stopping: Promise<'flushed' | 'timeout'> | undefined;
+  const shutdown = (): Promise<'flushed' | 'timeout'> => {
+    stopping ??= new Promise((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), compiled.shutdownTimeoutMs);
+      timer.unref();
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve('flushed');
+      };
+      sdk.shutdown().then(done, done);
+    }).then((result) => {
+      // Unregister the globals so tracing can be started again in the same process (tests).
+      trace.disable();
+      context.disable();
+      propagation.disable();
+      return result as 'flushed' | 'timeout';
+    });
+    return stopping;
+  };
+  return { options: compiled, exporting: compiled.tracesUrl !== undefined, shutdown };
+}
