@@ -70,6 +70,7 @@ export async function runWorker(stage: StageName, env: NodeJS.ProcessEnv = proce
   const running = await runStageWorker(
     {
       stage,
+      groupId: `${config.groupPrefix}-${stage}`,
       inputTopic: topics.input,
       outputTopic: topics.output,
       handler: assembly.handler,
@@ -81,7 +82,7 @@ export async function runWorker(stage: StageName, env: NodeJS.ProcessEnv = proce
       deadLetterSuffix: config.topics.deadLetterSuffix,
       instrumentation: combineInstrumentation(
         metrics.instrumentation,
-        createTracingInstrumentation({ stage }),
+        createTracingInstrumentation({ stage, groupId: `${config.groupPrefix}-${stage}` }),
       ),
       onRecordFailure: (failure) => notifier.notify(failure),
     },

@@ -3,6 +3,7 @@ import type { StageName } from '../../shared/config/pipeline-config-schema.ts';
 import type { StageAssembly, StageDeps } from './stage-assembly.ts';
 import { assembleRagStage } from './stages/rag-stage.ts';
 import { assembleAssembleStage } from './stages/assemble-stage.ts';
+import { assemblePostStage } from './stages/post-stage.ts';
 
 /** Each stage's assembly, with its message types erased for the generic worker runner. */
 export type AnyStageAssembly = StageAssembly<unknown, unknown>;
@@ -16,4 +17,5 @@ function erased<In, Out>(
 export const STAGE_ASSEMBLERS: Partial<Record<StageName, (deps: StageDeps) => Promise<AnyStageAssembly>>> = {
   rag: erased(assembleRagStage),
   assemble: erased(assembleAssembleStage),
+  post: erased(assemblePostStage),
 };

@@ -107,6 +107,11 @@ export const modelEndpointSchema = z
 
 export const pipelineConfigSchema = z
   .object({
+    /** Consumer group of a stage = `<groupPrefix>-<stage>`; distinct pipelines on one cluster use distinct prefixes. Default "kpo". */
+    groupPrefix: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and dashes')
+      .default('kpo'),
     topics: topicsSchema.default(topicsSchema.parse({})),
     endpoints: endpointsSchema.default({}),
     stages: z
