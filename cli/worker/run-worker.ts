@@ -19,7 +19,6 @@ import { startTracing } from '../../shared/tracing/start-tracing.ts';
 import { createTracingInstrumentation } from '../../shared/tracing/tracing-instrumentation.ts';
 import { loadConfig, requireBrokers } from '../cli-context.ts';
 import { createFailureNotifier } from './failure-notifier.ts';
-import { failureClientEvent } from './failure-client-event.ts';
 import { STAGE_ASSEMBLERS } from './stage-assemblers.ts';
 
 export async function runWorker(stage: StageName, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -55,10 +54,11 @@ export async function runWorker(stage: StageName, env: NodeJS.ProcessEnv = proce
   const assembly = await assembler({ config, codecs, kafka, redis: getRedis, figures: metrics.figures, env });
   const topics = stageTopics(config, stage);
   const notifier = createFailureNotifier({
+    stage,
     kafka,
     codecs,
+    streamInputTopic: config.topics.tokensPost,
     outputTopic: config.topics.output,
-    toClientEvent: failureClientEvent,
   });
   await notifier.start();
   await assembly.start?.();

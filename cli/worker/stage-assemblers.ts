@@ -4,6 +4,7 @@ import type { StageAssembly, StageDeps } from './stage-assembly.ts';
 import { assembleRagStage } from './stages/rag-stage.ts';
 import { assembleAssembleStage } from './stages/assemble-stage.ts';
 import { assemblePostStage } from './stages/post-stage.ts';
+import { assembleStreamStage } from './stages/stream-stage.ts';
 
 /** Each stage's assembly, with its message types erased for the generic worker runner. */
 export type AnyStageAssembly = StageAssembly<unknown, unknown>;
@@ -18,4 +19,5 @@ export const STAGE_ASSEMBLERS: Partial<Record<StageName, (deps: StageDeps) => Pr
   rag: erased(assembleRagStage),
   assemble: erased(assembleAssembleStage),
   post: erased(assemblePostStage),
+  stream: erased(assembleStreamStage),
 };
