@@ -10,6 +10,7 @@ export class SimMetrics {
   readonly activeSequences: Gauge;
   readonly queuedSequences: Gauge;
   readonly batchSize: Histogram;
+  readonly openResponses: Gauge;
 
   constructor(replicaId: string) {
     this.registry.setDefaultLabels({ replica: replicaId });
@@ -43,6 +44,11 @@ export class SimMetrics {
     this.queuedSequences = new Gauge({
       name: 'kpo_sim_queued_sequences',
       help: 'Sequences waiting for a slot',
+      registers,
+    });
+    this.openResponses = new Gauge({
+      name: 'kpo_sim_open_responses',
+      help: 'HTTP responses not yet finished or closed (hung and streaming calls included)',
       registers,
     });
     this.batchSize = new Histogram({

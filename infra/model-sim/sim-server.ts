@@ -33,7 +33,11 @@ export async function startSimServer(options: SimOptions): Promise<RunningSim> {
 
   const server: Server = createServer((request, response) => {
     open.add(response);
-    response.on('close', () => open.delete(response));
+    metrics.openResponses.set(open.size);
+    response.on('close', () => {
+      open.delete(response);
+      metrics.openResponses.set(open.size);
+    });
     handle(request, response).catch((error: unknown) => {
       if (!response.headersSent)
         sendError(

@@ -174,3 +174,64 @@ describe('model endpoints under faults', () => {
     assert.ok(pool.snapshot().every((endpoint) => endpoint.inFlight === 0));
   });
 });
+
+describe('model streams that break', () => {
+  let sim: RunningSim;
+  before(async () => {
+    sim = await startSimServer(compileSimOptions({ port: 0, interTokenMs: 2, ttftBaseMs: 2 }, {}));
+  });
+  after(async () => {
+    await sim.close();
+  });
+
+  function poolFor(attempts: number): EndpointPool {
+    return createEndpointPool(
+      [{ name: 'sim', kind: 'openai', url: sim.url, models: [], maxConcurrent: 4 }],
+      compileModelCallOptions({
+        ttftTimeoutMs: 200,
+        totalTimeoutMs: 2000,
+        maxAttempts: attempts,
+        retryInitialDelayMs: 1,
+      }),
+    );
+  }
+
+  it('a stream cut after tokens went out is not replayed: the request ends with KPO_MODEL_STREAM', async () => {
+    await setFaults([sim], { cutRate: 1, hangRate: 0 });
+    const before = await simMetric(sim.url, 'kpo_sim_requests_total');
+    const chunks: string[] = [];
+    const request: GenerationRequest = {
+      requestId: 'cut-1',
+      model: 'sim-8b',
+      messages: [{ role: 'user', content: 'cut me' }],
+      params: { maxTokens: 10 },
+    };
+    await assert.rejects(
+      (async () => {
+        for await (const event of poolFor(3).stream(request, new AbortController().signal)) {
+          if (event.type === 'chunk') chunks.push(event.text);
+        }
+      })(),
+      (error: unknown) => error instanceof KpoError && error.code === 'KPO_MODEL_STREAM',
+    );
+    assert.ok(chunks.length > 0 && chunks.length < 10, `some tokens arrived before the cut (${chunks.length})`);
+    assert.equal(
+      (await simMetric(sim.url, 'kpo_sim_requests_total')) - before,
+      1,
+      'one call: no retry after tokens',
+    );
+  });
+
+  it('a server that hangs after its headers hits the time-to-first-token timeout on every attempt and the connections close', async () => {
+    await setFaults([sim], { cutRate: 0, hangRate: 1 });
+    const hangsBefore = await simMetric(sim.url, 'kpo_sim_requests_total', { outcome: 'hang' });
+    const outcome = await run(poolFor(2), 77);
+    assert.deepEqual(outcome, { kind: 'error', code: 'KPO_TIMEOUT' });
+    assert.equal((await simMetric(sim.url, 'kpo_sim_requests_total', { outcome: 'hang' })) - hangsBefore, 2);
+    await waitFor(async () => (await simMetric(sim.url, 'kpo_sim_open_responses')) <= 1, {
+      timeoutMs: 5000,
+      what: 'the hung connections to close (the /metrics call itself is the one left)',
+    });
+    await setFaults([sim], { hangRate: 0 });
+  });
+});
