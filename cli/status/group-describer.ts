@@ -37,7 +37,11 @@ export class KafkajsGroupDescriber implements GroupDescriber {
 
   async describeGroups(groupIds: readonly string[]): Promise<readonly GroupDescription[]> {
     const { groups } = await this.admin.describeGroups([...groupIds]);
-    return groups.map((group) => ({ groupId: group.groupId, state: group.state, members: group.members.length }));
+    return groups.map((group) => ({
+      groupId: group.groupId,
+      state: group.state,
+      members: group.members.length,
+    }));
   }
 
   async close(): Promise<void> {
