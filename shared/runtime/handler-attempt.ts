@@ -3,10 +3,13 @@
  * signal (handler timeout, forced shutdown), the instrumentation's
  * aroundHandler context, and emit() that encodes, stamps the de-dup identity
  * and trace headers, and produces keyed by the input key.
+ *
+ * Hot path: AbortController/EventTarget are costly in Node, so the signal is
+ * created only when a handler reads context.signal, and forced shutdown walks
+ * a set of running attempts instead of adding a listener per attempt.
  */
 import { KpoError, toKpoError } from '../errors/kpo-error.ts';
 import { HEADER } from '../messages/header-names.ts';
-import { raceAbort } from './abortable-sleep.ts';
 import type { BatchingProducer } from './batching-producer.ts';
 import type { CompiledStageWorkerOptions } from './stage-worker-options.ts';
 import type { EmitOptions, HandlerContext } from './stage-handler.ts';
@@ -23,19 +26,132 @@ export interface AttemptResult {
   readonly durationMs: number;
 }
 
+/** Abort state of one running attempt. */
+class AttemptAbort {
+  reason: KpoError | undefined;
+  private controller: AbortController | undefined;
+  private rejectRace: ((reason: KpoError) => void) | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: KpoError): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.rejectRace?.(reason);
+  }
+
+  /** Settles like the handler's promise, or rejects with the abort reason as soon as it aborts. */
+  race(promise: Promise<void>): Promise<void> {
+    if (this.reason) {
+      promise.catch(() => undefined);
+      return Promise.reject(this.reason);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.rejectRace = reject;
+      promise.then(resolve, reject);
+    });
+  }
+}
+
 export class HandlerAttempt<In, Out> {
+  private readonly running = new Set<AttemptAbort>();
+
   constructor(
     private readonly options: CompiledStageWorkerOptions<In, Out>,
     private readonly producer: BatchingProducer,
     /** Aborts every running attempt at forced shutdown. */
-    private readonly forcedStop: AbortSignal,
-  ) {}
+    forcedStop: AbortSignal,
+  ) {
+    forcedStop.addEventListener(
+      'abort',
+      () => {
+        const reason = new KpoError('KPO_CANCELLED', 'worker stopped before the handler finished', {
+          context: { stage: options.stage },
+        });
+        for (const attempt of this.running) attempt.abort(reason);
+      },
+      { once: true },
+    );
+  }
 
   /** Never rejects: a failure comes back as a KpoError in the result. */
   async run(item: WorkItem, input: In, identity: Identity, attempt: number): Promise<AttemptResult> {
     const { handler, settings, instrumentation, stage } = this.options;
-    const context = {
-      stage,
+    const abort = new AttemptAbort();
+    this.running.add(abort);
+    const timer = setTimeout(() => {
+      abort.abort(
+        new KpoError('KPO_TIMEOUT', `handler ran past ${settings.handlerTimeoutMs} ms`, {
+          retryable: true,
+          context: this.context(item, identity, attempt),
+        }),
+      );
+    }, settings.handlerTimeoutMs);
+    const started = performance.now();
+    safely(() => instrumentation.onHandlerStart?.(item.source, attempt));
+    const body = async (outgoingHeaders: () => Record<string, string>): Promise<void> => {
+      let nextSeq = 0;
+      const emit = async (output: Out, emitOptions: EmitOptions = {}): Promise<void> => {
+        if (abort.reason) throw abort.reason;
+        const seq = emitOptions.seq ?? nextSeq;
+        nextSeq = Math.max(nextSeq, seq + 1);
+        const topic = emitOptions.topic ?? this.options.outputTopic;
+        const value = await this.options.outputCodec.encode(output);
+        await this.producer.send(
+          {
+            topic,
+            key: emitOptions.key ?? item.raw.key,
+            value,
+            headers: {
+              ...emitOptions.headers,
+              ...outgoingHeaders(),
+              [HEADER.requestId]: identity.requestId,
+              [HEADER.seq]: String(seq),
+              [HEADER.attempt]: String(attempt),
+              [HEADER.producedBy]: stage,
+            },
+          },
+          () => item.handle.active,
+        );
+        safely(() => instrumentation.onOutput?.(topic));
+      };
+      const handlerContext: HandlerContext<Out> = {
+        source: item.source,
+        attempt,
+        get signal() {
+          return abort.signal;
+        },
+        emit,
+      };
+      await abort.race(handler.handle(input, handlerContext));
+    };
+    try {
+      if (instrumentation.aroundHandler) await instrumentation.aroundHandler(item.source, body);
+      else await body(noHeaders);
+      const durationMs = performance.now() - started;
+      safely(() => instrumentation.onHandlerEnd?.(item.source, 'ok', durationMs));
+      return { durationMs };
+    } catch (error) {
+      return {
+        error: toKpoError(error, 'KPO_HANDLER').withContext(this.context(item, identity, attempt)),
+        durationMs: performance.now() - started,
+      };
+    } finally {
+      clearTimeout(timer);
+      this.running.delete(abort);
+    }
+  }
+
+  private context(item: WorkItem, identity: Identity, attempt: number): KpoError['context'] {
+    return {
+      stage: this.options.stage,
       topic: item.source.topic,
       partition: item.source.partition,
       offset: item.source.offset,
@@ -43,72 +159,10 @@ export class HandlerAttempt<In, Out> {
       sessionId: identity.sessionId,
       attempt,
     };
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort(
-        new KpoError('KPO_TIMEOUT', `handler ran past ${settings.handlerTimeoutMs} ms`, {
-          retryable: true,
-          context,
-        }),
-      );
-    }, settings.handlerTimeoutMs);
-    const onForcedStop = (): void =>
-      controller.abort(
-        new KpoError('KPO_CANCELLED', 'worker stopped before the handler finished', { context }),
-      );
-    this.forcedStop.addEventListener('abort', onForcedStop, { once: true });
-    const started = performance.now();
-    safely(() => instrumentation.onHandlerStart?.(item.source, attempt));
-    const body = async (outgoingHeaders: () => Record<string, string>): Promise<void> => {
-      let nextSeq = 0;
-      const handlerContext: HandlerContext<Out> = {
-        source: item.source,
-        attempt,
-        signal: controller.signal,
-        emit: async (output: Out, emitOptions: EmitOptions = {}) => {
-          if (controller.signal.aborted) throw controller.signal.reason as Error;
-          const seq = emitOptions.seq ?? nextSeq;
-          nextSeq = Math.max(nextSeq, seq + 1);
-          const topic = emitOptions.topic ?? this.options.outputTopic;
-          const value = await this.options.outputCodec.encode(output);
-          await this.producer.send(
-            {
-              topic,
-              key: emitOptions.key ?? item.raw.key,
-              value,
-              headers: {
-                ...emitOptions.headers,
-                ...outgoingHeaders(),
-                [HEADER.requestId]: identity.requestId,
-                [HEADER.seq]: String(seq),
-                [HEADER.attempt]: String(attempt),
-                [HEADER.producedBy]: stage,
-              },
-            },
-            () => item.handle.active,
-          );
-          safely(() => instrumentation.onOutput?.(topic));
-        },
-      };
-      await raceAbort(handler.handle(input, handlerContext), controller.signal);
-    };
-    try {
-      if (instrumentation.aroundHandler) await instrumentation.aroundHandler(item.source, body);
-      else await body(() => ({}));
-      const durationMs = performance.now() - started;
-      safely(() => instrumentation.onHandlerEnd?.(item.source, 'ok', durationMs));
-      return { durationMs };
-    } catch (error) {
-      return {
-        error: toKpoError(error, 'KPO_HANDLER').withContext(context),
-        durationMs: performance.now() - started,
-      };
-    } finally {
-      clearTimeout(timer);
-      this.forcedStop.removeEventListener('abort', onForcedStop);
-    }
   }
 }
+
+const noHeaders = (): Record<string, string> => ({});
 
 /** Instrumentation must not throw; if it does, the worker carries on. */
 export function safely(call: () => void): void {

@@ -142,19 +142,6 @@ export class KafkajsConsumer implements ConsumerPort {
       value: m.value ?? null,
       headers: headerBytes(m.headers),
     }));
-    let taken = 0;
-    try {
-      taken = await listener.onBatch({
-        topic: batch.topic,
-        partition: batch.partition,
-        records,
-        highWatermark: batch.highWatermark,
-      });
-    } catch {
-      taken = 0;
-    }
-    taken = Math.max(0, Math.min(taken, records.length));
-    const last = records[taken - 1];
     const key = tpKey(batch.topic, batch.partition);
     const position = this.positions.get(key) ?? {
       tp: { topic: batch.topic, partition: batch.partition },
@@ -162,16 +149,40 @@ export class KafkajsConsumer implements ConsumerPort {
       next: BigInt(records[0]?.offset ?? batch.highWatermark),
     };
     position.high = BigInt(batch.highWatermark);
-    if (last) {
-      payload.resolveOffset(last.offset);
-      position.next = BigInt(last.offset) + 1n;
-    }
     this.positions.set(key, position);
+    // Offer the records; when the listener stops short because it paused, keep the rest of the
+    // batch and offer it again on resume (re-fetching would decode the same bytes again).
+    let offered = 0;
+    while (offered < records.length) {
+      const remaining = offered === 0 ? records : records.slice(offered);
+      let taken = 0;
+      try {
+        taken = await listener.onBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          records: remaining,
+          highWatermark: batch.highWatermark,
+        });
+      } catch {
+        taken = 0;
+      }
+      taken = Math.max(0, Math.min(taken, remaining.length));
+      const last = remaining[taken - 1];
+      if (last) {
+        payload.resolveOffset(last.offset);
+        position.next = BigInt(last.offset) + 1n;
+      }
+      offered += taken;
+      if (offered >= records.length || !this.paused.has(key)) break;
+      if (!(await this.holdWhilePaused(key, payload))) return;
+    }
     await this.holdWhilePaused(key, payload);
   }
 
-  private async holdWhilePaused(key: string, payload: EachBatchPayload): Promise<void> {
-    while (this.paused.has(key) && !this.closed && payload.isRunning()) {
+  /** Waits while the partition is paused; true when it was resumed, false on close or rebalance. */
+  private async holdWhilePaused(key: string, payload: EachBatchPayload): Promise<boolean> {
+    while (this.paused.has(key)) {
+      if (this.closed || !payload.isRunning()) return false;
       const resumed = await new Promise<boolean>((resolve) => {
         const wake = (): void => {
           clearTimeout(timer);
@@ -188,9 +199,10 @@ export class KafkajsConsumer implements ConsumerPort {
       try {
         await payload.heartbeat();
       } catch {
-        return; // rebalancing or gone: let kafkajs handle it
+        return false; // rebalancing or gone: let kafkajs handle it
       }
     }
+    return !this.closed;
   }
 
   private wakeAll(): void {

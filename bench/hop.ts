@@ -1,0 +1,190 @@
+/**
+ * One stage hop through StageWorker vs a plain kafkajs consume→produce
+ * pass-through, same broker, same run. Per path:
+ *   throughput: a backlog of BACKLOG records drained, records/s from first to last output;
+ *   latency:    PACED records sent at RATE/s while the path is idle, produce → output seen.
+ * Prints both and, last, one JSON line. Env: KAFKA_BROKERS (default: the local stack),
+ * BACKLOG (20000), PACED (2000), RATE (1000), SESSIONS (2000), CONCURRENCY (2000), MAX_PRODUCE_BATCH (2000).
+ */
+import { readFileSync } from 'node:fs';
+import { KafkajsClient } from '../shared/kafka/kafkajs/kafkajs-client.ts';
+import { startKafkajsPassThrough } from '../shared/kafka/kafkajs/kafkajs-pass-through.ts';
+import type { KafkaClientPort, OutgoingRecord } from '../shared/kafka/kafka-port.ts';
+import type { RecordCodec } from '../shared/serde/record-codec.ts';
+import type { DeadLetterRecord } from '../shared/runtime/dead-letter-record.ts';
+import { BatchingProducer } from '../shared/runtime/batching-producer.ts';
+import { StageWorker } from '../shared/runtime/stage-worker.ts';
+
+const num = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+const BACKLOG = num('BACKLOG', 20_000);
+const PACED = num('PACED', 2_000);
+const RATE = num('RATE', 1_000);
+const SESSIONS = num('SESSIONS', 2_000);
+const CONCURRENCY = num('CONCURRENCY', 2_000);
+const MAX_PRODUCE_BATCH = num('MAX_PRODUCE_BATCH', 2_000);
+const PARTITIONS = 3;
+
+function brokers(): string[] {
+  if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS.split(',');
+  const endpoints = JSON.parse(readFileSync(new URL('../.kpo/endpoints.json', import.meta.url), 'utf8')) as {
+    kafkaBroker: string;
+  };
+  return [endpoints.kafkaBroker];
+}
+
+const bytes: RecordCodec<Buffer> = {
+  messageName: 'bench.Bytes',
+  decode: async (value) => value,
+  encode: async (value) => value,
+};
+const deadLetters: RecordCodec<DeadLetterRecord> = {
+  messageName: 'kpo.v1.DeadLetter',
+  encode: async (letter) =>
+    Buffer.from(JSON.stringify({ ...letter, originalValue: null, originalKey: null })),
+  decode: async () => {
+    throw new Error('not used');
+  },
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+interface PathResult {
+  readonly p50: number;
+  readonly p99: number;
+  readonly rps: number;
+}
+
+/** Watches the output topic: counts outputs, records receive time of paced ones (value = "<id>:<sentAt>"). */
+async function watchOutput(kafka: KafkaClientPort, topic: string, group: string) {
+  const state = { count: 0, first: 0, last: 0, latencies: [] as number[] };
+  const consumer = kafka.createConsumer({ groupId: group, maxWaitTimeMs: 100 });
+  await consumer.subscribe([topic], { fromBeginning: true });
+  await consumer.run({
+    onBatch: (batch) => {
+      const now = performance.timeOrigin + performance.now();
+      for (const record of batch.records) {
+        state.count += 1;
+        if (state.first === 0) state.first = now;
+        state.last = now;
+        const text = record.value?.toString('utf8') ?? '';
+        if (text.startsWith('p:')) state.latencies.push(now - Number(text.split(':')[2]));
+      }
+      return batch.records.length;
+    },
+  });
+  return { state, close: () => consumer.close() };
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function runPath(kafka: KafkaClientPort, name: 'runtime' | 'raw'): Promise<PathResult> {
+  const base = `bench-hop-${name}-${Date.now().toString(36)}`;
+  const input = `${base}.in`;
+  const output = `${base}.out`;
+  const admin = kafka.createAdmin();
+  await admin.connect();
+  await admin.createTopics(
+    [input, output, `${input}.dlq`].map((topic) => ({ topic, partitions: PARTITIONS })),
+  );
+  const producer = kafka.createProducer();
+  await producer.connect();
+  const backlog: OutgoingRecord[] = [];
+  for (let i = 0; i < BACKLOG; i += 1) {
+    backlog.push({ topic: input, key: `s${i % SESSIONS}`, value: Buffer.from(`b:${i}:0:${'x'.repeat(64)}`) });
+  }
+  for (let i = 0; i < backlog.length; i += 2_000) await producer.send(backlog.slice(i, i + 2_000));
+  const watcher = await watchOutput(kafka, output, `${base}-watch`);
+
+  let stop: () => Promise<void>;
+  if (name === 'runtime') {
+    const worker = new StageWorker<Buffer, Buffer>({
+      stage: 'bench',
+      groupId: `${base}-g`,
+      inputTopic: input,
+      outputTopic: output,
+      kafka,
+      handler: {
+        identify: (value) => ({ requestId: value.subarray(0, 16).toString('latin1'), sessionId: 'bench' }),
+        handle: (value, context) => context.emit(value),
+      },
+      inputCodec: bytes,
+      outputCodec: bytes,
+      deadLetterCodec: deadLetters,
+      settings: { concurrency: CONCURRENCY, queueDepth: Math.max(512, CONCURRENCY * 4) },
+      maxProduceBatch: MAX_PRODUCE_BATCH,
+    });
+    await worker.start();
+    stop = () => worker.stop();
+  } else {
+    const raw = await startKafkajsPassThrough({
+      brokers: brokers(),
+      groupId: `${base}-g`,
+      inputTopic: input,
+      outputTopic: output,
+    });
+    stop = () => raw.stop();
+  }
+
+  await waitUntil(() => watcher.state.count >= BACKLOG, 300_000, `${name}: backlog drained`);
+  const rps = (BACKLOG - 1) / ((watcher.state.last - watcher.state.first) / 1000);
+  await sleep(500);
+
+  // Paced inputs go through a coalescing producer so the input side never queues behind itself.
+  const paced = new BatchingProducer(producer, 500);
+  const intervalMs = 1000 / RATE;
+  const startedAt = performance.now();
+  for (let i = 0; i < PACED; i += 1) {
+    const due = startedAt + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const sentAt = performance.timeOrigin + performance.now();
+    void paced.send({ topic: input, key: `s${i % SESSIONS}`, value: Buffer.from(`p:${i}:${sentAt}`) });
+  }
+  await waitUntil(() => watcher.state.latencies.length >= PACED, 60_000, `${name}: paced outputs`);
+  const sorted = [...watcher.state.latencies].sort((a, b) => a - b);
+
+  await stop();
+  await watcher.close();
+  await producer.close();
+  await admin.deleteTopics([input, output, `${input}.dlq`]).catch(() => undefined);
+  await admin.deleteGroups([`${base}-g`, `${base}-watch`]).catch(() => undefined);
+  await admin.close();
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), rps };
+}
+
+const kafka = new KafkajsClient({ brokers: brokers(), logLevel: 'nothing' });
+const raw = await runPath(kafka, 'raw');
+const runtime = await runPath(kafka, 'runtime');
+const fmt = (r: PathResult): string =>
+  `p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${Math.round(r.rps)} records/s`;
+console.log(`raw kafkajs pass-through: ${fmt(raw)}`);
+console.log(`StageWorker runtime:      ${fmt(runtime)}`);
+console.log(
+  `ratios: p50 ${(runtime.p50 / raw.p50).toFixed(2)}x (target <= 1.2)  p99 ${(runtime.p99 / raw.p99).toFixed(2)}x (target <= 1.5)  throughput ${((runtime.rps / raw.rps) * 100).toFixed(0)}% (target >= 80%)`,
+);
+console.log(
+  JSON.stringify({
+    runtime_p50_ms: Number(runtime.p50.toFixed(3)),
+    raw_p50_ms: Number(raw.p50.toFixed(3)),
+    runtime_p99_ms: Number(runtime.p99.toFixed(3)),
+    raw_p99_ms: Number(raw.p99.toFixed(3)),
+    runtime_rps: Math.round(runtime.rps),
+    raw_rps: Math.round(raw.rps),
+    backlog: BACKLOG,
+    paced: PACED,
+    rate_per_s: RATE,
+    partitions: PARTITIONS,
+    concurrency: CONCURRENCY,
+  }),
+);
