@@ -29,7 +29,10 @@ export interface PrefixHashOptions {
 }
 
 /** The chained hashes of every full block of `tokenIds`, first block first. */
-export function computePrefixBlockHashes(tokenIds: readonly number[], options: PrefixHashOptions = {}): string[] {
+export function computePrefixBlockHashes(
+  tokenIds: readonly number[],
+  options: PrefixHashOptions = {},
+): string[] {
   const blockSize = options.blockSize ?? DEFAULT_PREFIX_BLOCK_SIZE;
   if (!Number.isInteger(blockSize) || blockSize <= 0) {
     throw new RangeError(`blockSize must be a positive integer, got ${blockSize}`);

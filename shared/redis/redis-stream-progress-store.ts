@@ -53,12 +53,18 @@ function parseProgress(raw: string): StreamProgress | null {
       typeof value.nextChunkSeq === 'number' &&
       typeof value.nextEventSeq === 'number' &&
       typeof value.heldText === 'string' &&
+      typeof value.assistantText === 'string' &&
       typeof value.terminated === 'boolean'
     ) {
       return {
         nextChunkSeq: value.nextChunkSeq,
         nextEventSeq: value.nextEventSeq,
         heldText: value.heldText,
+        assistantText: value.assistantText,
+        userTurn: typeof value.userTurn === 'string' ? value.userTurn : null,
+        replyTo: typeof value.replyTo === 'string' ? value.replyTo : null,
+        requestCreatedAtMs: typeof value.requestCreatedAtMs === 'number' ? value.requestCreatedAtMs : 0,
+        pendingTerminal: value.pendingTerminal ?? null,
         terminated: value.terminated,
       };
     }

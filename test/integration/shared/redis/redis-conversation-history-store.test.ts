@@ -91,7 +91,17 @@ test('stream progress round-trips and expires', async () => {
   const store = new RedisStreamProgressStore(redis, keys, 60_000);
   const session = uniqueName('session');
   assert.equal(await store.load(session, 'r1'), null);
-  const progress = { nextChunkSeq: 4, nextEventSeq: 2, heldText: 'par', terminated: false };
+  const progress = {
+    nextChunkSeq: 4,
+    nextEventSeq: 2,
+    heldText: 'par',
+    assistantText: 'the par',
+    userTurn: 'q',
+    replyTo: null,
+    requestCreatedAtMs: 5,
+    pendingTerminal: { type: 'done' as const, usage: null, errorCode: null, errorMessage: null },
+    terminated: false,
+  };
   await store.save(session, 'r1', progress);
   assert.deepEqual(await store.load(session, 'r1'), progress);
   const pttl = await redis.pttl(keys.streamProgress(session, 'r1'));

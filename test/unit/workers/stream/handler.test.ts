@@ -1,0 +1,309 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StreamHandler, type StreamHandlerDeps } from '../../../../workers/stream/handler.ts';
+import { parseStreamOptions, type StreamOptions } from '../../../../workers/stream/options.ts';
+import { terminalChunkForFailure } from '../../../../workers/stream/failure-events.ts';
+import { InMemoryConversationHistoryStore } from '../../../../shared/redis/in-memory-conversation-history-store.ts';
+import { InMemoryStreamProgressStore } from '../../../../shared/redis/stream-progress-store.ts';
+import type { ClientEvent, TokenChunk } from '../../../../shared/messages/types.ts';
+import { KpoError } from '../../../../shared/errors/kpo-error.ts';
+import { waitFor } from '../../../helpers/wait-for.ts';
+import { recordingContext, type RecordedEmit } from '../recording-handler-context.ts';
+import { tokenChunk } from '../message-fixtures.ts';
+
+const NOW = 10_000;
+
+function setup(options: Partial<StreamOptions> = {}, deps: Partial<StreamHandlerDeps> = {}) {
+  const history = new InMemoryConversationHistoryStore();
+  const progress = new InMemoryStreamProgressStore();
+  const terminals: ClientEvent[] = [];
+  const handler = new StreamHandler({
+    options: parseStreamOptions({ flushIntervalMs: 0, ...options }),
+    history,
+    progress,
+    now: () => NOW,
+    onTerminal: (event) => terminals.push(event),
+    ...deps,
+  });
+  const emitted: RecordedEmit<ClientEvent>[] = [];
+  const feed = async (chunks: readonly TokenChunk[]): Promise<void> => {
+    for (const chunk of chunks) await handler.handle(chunk, recordingContext(emitted));
+  };
+  return { handler, history, progress, terminals, emitted, feed };
+}
+
+function answer(texts: readonly string[], overrides: Partial<TokenChunk> = {}): TokenChunk[] {
+  return texts.map((text, seq) => {
+    const final = seq === texts.length - 1;
+    return tokenChunk({
+      seq,
+      text,
+      final,
+      finishReason: final ? 'stop' : null,
+      usage: final ? { promptTokens: 12, completionTokens: texts.length, cachedTokens: 4 } : null,
+      userTurn: final ? 'What is Kafka?' : null,
+      ...overrides,
+    });
+  });
+}
+
+function assertWellFormed(events: readonly ClientEvent[]): void {
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_, i) => i),
+    'event seqs are contiguous from 0',
+  );
+  const terminals = events.filter((e) => e.type !== 'token');
+  assert.equal(terminals.length, 1, 'exactly one terminal');
+  assert.equal(events.at(-1)?.type, terminals[0]?.type, 'the terminal comes last');
+}
+
+test('writes token events with contiguous seqs, then one done with usage and e2e latency', async () => {
+  const { emitted, feed, terminals } = setup();
+  await feed(answer(['Kafka ', 'is a ', 'log.', '']));
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.equal(
+    events
+      .filter((e) => e.type === 'token')
+      .map((e) => e.text)
+      .join(''),
+    'Kafka is a log.',
+  );
+  const done = events.at(-1);
+  assert.equal(done?.type, 'done');
+  assert.deepEqual(done?.usage, { promptTokens: 12, completionTokens: 4, cachedTokens: 4 });
+  assert.equal(done?.e2eMs, NOW - 1_000);
+  assert.deepEqual(terminals, [done]);
+  assert.deepEqual(
+    emitted.map((e) => e.options?.seq),
+    events.map((e) => e.seq),
+  );
+  assert.ok(emitted.every((e) => e.options?.key === 'sess-1' && e.options.topic === undefined));
+});
+
+test('chunks shuffled with repeats give the same client stream as in order', async () => {
+  const inOrder = answer(['a', 'b', 'c', 'd', 'e', '']);
+  const { emitted, feed } = setup();
+  const [c0, c1, c2, c3, c4, c5] = inOrder;
+  assert.ok(c0 && c1 && c2 && c3 && c4 && c5);
+  await feed([c2, c0, c0, c3, c1, c2, c5, c4, c5, c1]);
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.equal(events.map((e) => e.text).join(''), 'abcde');
+});
+
+test('a repeated final chunk writes no second terminal and appends history once', async () => {
+  const { emitted, feed, history } = setup();
+  const chunks = answer(['Hi', ' there', '']);
+  await feed([...chunks, chunks[2]!, chunks[2]!]);
+  assertWellFormed(emitted.map((e) => e.output));
+  assert.deepEqual(await history.load('sess-1'), [
+    { role: 'user', content: 'What is Kafka?' },
+    { role: 'assistant', content: 'Hi there' },
+  ]);
+});
+
+test('history holds the exchange before the done event goes out', async () => {
+  const { handler, history } = setup();
+  const seenAtDone: unknown[] = [];
+  const context = recordingContext<ClientEvent>();
+  const emit = context.emit.bind(context);
+  const checking = {
+    ...context,
+    emit: async (event: ClientEvent, options?: Parameters<typeof emit>[1]) => {
+      if (event.type === 'done') seenAtDone.push(await history.load('sess-1'));
+      await emit(event, options);
+    },
+  };
+  for (const chunk of answer(['x', ''])) await handler.handle(chunk, checking);
+  assert.equal((seenAtDone[0] as unknown[]).length, 2);
+});
+
+test('coalesces text that arrives within the flush interval into one event', async () => {
+  let now = 50_000;
+  const { emitted, feed } = setup({ flushIntervalMs: 20, flushChars: 1_000 }, { now: () => now });
+  const chunks = answer(['first', ' a', ' b', ' c', '']);
+  await feed(chunks.slice(0, 1)); // the first text goes out at once
+  now += 5;
+  await feed(chunks.slice(1, 3)); // held
+  assert.equal(emitted.length, 1);
+  now += 20;
+  await feed(chunks.slice(3, 4)); // interval passed: everything held goes out together
+  assert.deepEqual(
+    emitted.map((e) => e.output.text),
+    ['first', ' a b c'],
+  );
+  await feed(chunks.slice(4));
+  assertWellFormed(emitted.map((e) => e.output));
+});
+
+test('flushChars writes a long buffer before the interval ends', async () => {
+  const { emitted, feed, handler } = setup({ flushIntervalMs: 60_000, flushChars: 4 });
+  await feed(answer(['a', 'bc', 'de', 'f', '']).slice(0, 4));
+  handler.close();
+  assert.deepEqual(
+    emitted.map((e) => e.output.text),
+    ['a', 'bcde'],
+  );
+});
+
+test('held text goes out on the timer when no further chunk comes', async () => {
+  const { emitted, handler } = setup({ flushIntervalMs: 15, flushChars: 1_000 }, { now: Date.now });
+  const chunks = answer(['one', ' two', '']);
+  await handler.handle(chunks[0]!, recordingContext(emitted));
+  await handler.handle(chunks[1]!, recordingContext(emitted));
+  await waitFor(() => emitted.length === 2, { timeoutMs: 2_000, what: 'the timer flush' });
+  assert.equal(emitted[1]?.output.text, ' two');
+  await handler.handle(chunks[2]!, recordingContext(emitted));
+  assertWellFormed(emitted.map((e) => e.output));
+  handler.close();
+});
+
+test('a final chunk with finishReason error ends with an error event and no history', async () => {
+  const { emitted, feed, history } = setup();
+  await feed(
+    answer(['partial', ''], {}).map((c) =>
+      c.final
+        ? { ...c, finishReason: 'error', error: { code: 'KPO_MODEL_STREAM', message: 'connection reset' } }
+        : c,
+    ),
+  );
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.equal(events.at(-1)?.type, 'error');
+  assert.equal(events.at(-1)?.errorCode, 'KPO_MODEL_STREAM');
+  assert.deepEqual(await history.load('sess-1'), []);
+});
+
+test('an out-of-band failure chunk ends the stream after the tokens already sent', async () => {
+  const { emitted, feed } = setup();
+  const chunks = answer(['a', 'b', 'c', '']);
+  await feed(chunks.slice(0, 2));
+  const failure = terminalChunkForFailure({
+    stage: 'post',
+    error: new KpoError('KPO_HANDLER', 'post gave up'),
+    attempts: 3,
+    source: {
+      topic: 'llm.tokens.raw',
+      partition: 0,
+      offset: '9',
+      timestampMs: 0,
+      key: 'sess-1',
+      headers: {},
+    },
+    requestId: 'req-1',
+    sessionId: 'sess-1',
+    outcome: 'failed',
+  });
+  assert.ok(failure);
+  await feed([failure, ...chunks.slice(2), failure]);
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['token', 'token', 'error'],
+  );
+  assert.equal(events.at(-1)?.errorCode, 'KPO_HANDLER');
+});
+
+test('a request that never streamed ends with its failure at event seq 0', async () => {
+  const { emitted, feed } = setup();
+  const shed = terminalChunkForFailure({
+    stage: 'rag',
+    error: new KpoError('KPO_SHED_EXPIRED', 'past its deadline'),
+    attempts: 1,
+    source: { topic: 'llm.prompts', partition: 0, offset: '1', timestampMs: 0, key: 'sess-1', headers: {} },
+    requestId: 'req-9',
+    sessionId: 'sess-1',
+    outcome: 'shed',
+  });
+  await feed([shed!]);
+  assert.deepEqual(
+    emitted.map((e) => [e.output.requestId, e.output.type, e.output.seq, e.output.errorCode]),
+    [['req-9', 'shed', 0, 'KPO_SHED_EXPIRED']],
+  );
+});
+
+test('events go to the request reply-to topic when it has one', async () => {
+  const { emitted, feed } = setup();
+  await feed(answer(['x', ''], { replyTo: 'client.replies' }));
+  assert.ok(emitted.every((e) => e.options?.topic === 'client.replies'));
+});
+
+test('a worker taking over mid-request continues the event seqs from the progress store', async () => {
+  const shared = new InMemoryStreamProgressStore();
+  const history = new InMemoryConversationHistoryStore();
+  const make = () =>
+    new StreamHandler({
+      options: parseStreamOptions({ flushIntervalMs: 0 }),
+      history,
+      progress: shared,
+      now: () => NOW,
+    });
+  const emitted: RecordedEmit<ClientEvent>[] = [];
+  const chunks = answer(['one ', 'two ', 'three', '']);
+  const first = make();
+  for (const chunk of chunks.slice(0, 3)) await first.handle(chunk, recordingContext(emitted));
+  // the first worker dies; the second gets the partition and a replay from an older offset
+  const second = make();
+  for (const chunk of chunks.slice(1)) await second.handle(chunk, recordingContext(emitted));
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.equal(events.map((e) => e.text).join(''), 'one two three');
+  assert.equal((await history.load('sess-1'))[1]?.content, 'one two three');
+});
+
+test('a failed write is retried without repeating or skipping an event', async () => {
+  const { handler } = setup();
+  const emitted: RecordedEmit<ClientEvent>[] = [];
+  let failNext = true;
+  const flaky = recordingContext<ClientEvent>(emitted);
+  const emit = flaky.emit.bind(flaky);
+  const context = {
+    ...flaky,
+    emit: async (event: ClientEvent, options?: Parameters<typeof emit>[1]) => {
+      if (event.type === 'done' && failNext) {
+        failNext = false;
+        throw new KpoError('KPO_KAFKA', 'broker unavailable', { retryable: true });
+      }
+      await emit(event, options);
+    },
+  };
+  const chunks = answer(['a', 'b', '']);
+  await handler.handle(chunks[0]!, context);
+  await handler.handle(chunks[1]!, context);
+  await assert.rejects(handler.handle(chunks[2]!, context), { code: 'KPO_KAFKA' });
+  await handler.handle(chunks[2]!, context); // the runtime's retry
+  assertWellFormed(emitted.map((e) => e.output));
+});
+
+test('a retryable history failure fails the chunk; the retry appends and writes done', async () => {
+  const history = new InMemoryConversationHistoryStore();
+  let fail = true;
+  const flakyHistory = {
+    load: history.load.bind(history),
+    clear: history.clear.bind(history),
+    appendExchange: async (...args: Parameters<typeof history.appendExchange>) => {
+      if (fail) {
+        fail = false;
+        throw new KpoError('KPO_REDIS', 'redis down', { retryable: true });
+      }
+      return history.appendExchange(...args);
+    },
+  };
+  const { handler } = setup({}, { history: flakyHistory });
+  const emitted: RecordedEmit<ClientEvent>[] = [];
+  const chunks = answer(['a', '']);
+  await handler.handle(chunks[0]!, recordingContext(emitted));
+  await assert.rejects(handler.handle(chunks[1]!, recordingContext(emitted)), { code: 'KPO_REDIS' });
+  await handler.handle(chunks[1]!, recordingContext(emitted));
+  assertWellFormed(emitted.map((e) => e.output));
+  assert.equal((await history.load('sess-1')).length, 2);
+});
+
+test('state stays bounded by maxRequests', async () => {
+  const { handler, feed } = setup({ maxRequests: 5 });
+  for (let i = 0; i < 20; i += 1) await feed([tokenChunk({ requestId: `r${i}`, text: 'x' })]);
+  assert.equal(handler.trackedRequests, 5);
+});
