@@ -8,6 +8,7 @@ import { KpoError } from '../shared/errors/kpo-error.ts';
 import { KafkajsClient } from '../shared/kafka/kafkajs/kafkajs-client.ts';
 import type { KafkaClientPort } from '../shared/kafka/kafka-port.ts';
 import { createMessageCodecs, type MessageCodecs } from '../shared/serde/create-message-codecs.ts';
+import { PromptClient } from '../shared/client/prompt-client.ts';
 
 export interface CliContext {
   readonly config: PipelineConfig;
@@ -40,4 +41,17 @@ export async function createCliContext(
     schemaRegistryUrl: config.endpoints.schemaRegistryUrl ?? 'none',
   });
   return { config, kafka, codecs };
+}
+
+/** A client of the configured pipeline's topics. */
+export function createPromptClient(context: CliContext, eventTimeoutMs?: number): PromptClient {
+  const { config, kafka, codecs } = context;
+  return new PromptClient({
+    kafka,
+    codecs,
+    promptsTopic: config.topics.prompts,
+    outputTopic: config.topics.output,
+    cancelTopic: config.topics.cancel,
+    ...(eventTimeoutMs === undefined ? {} : { eventTimeoutMs }),
+  });
 }

@@ -6,8 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { PromptClient } from '../../shared/client/prompt-client.ts';
-import { createCliContext, type CliContext } from '../cli-context.ts';
+import { createCliContext, createPromptClient, type CliContext } from '../cli-context.ts';
 import { printEvent } from '../print-event.ts';
 
 export function registerChatCommand(program: Command): void {
@@ -22,14 +21,7 @@ export function registerChatCommand(program: Command): void {
 }
 
 export async function runChat(context: CliContext, sessionId: string, model: string): Promise<void> {
-  const { config, kafka, codecs } = context;
-  const client = new PromptClient({
-    kafka,
-    codecs,
-    promptsTopic: config.topics.prompts,
-    outputTopic: config.topics.output,
-    cancelTopic: config.topics.cancel,
-  });
+  const client = createPromptClient(context);
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   console.log(`session ${sessionId}. Type a message; Ctrl-C during an answer cancels it, /exit leaves.`);
   try {

@@ -1,8 +1,7 @@
 /** `kpo produce --session S "text"`: submits one prompt; --follow prints its events until the terminal one. */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { PromptClient } from '../../shared/client/prompt-client.ts';
-import { createCliContext } from '../cli-context.ts';
+import { createCliContext, createPromptClient } from '../cli-context.ts';
 import { printEvent } from '../print-event.ts';
 
 export function registerProduceCommand(program: Command): void {
@@ -19,14 +18,7 @@ export function registerProduceCommand(program: Command): void {
         text: string,
         options: { session?: string; model: string; maxTokens: number; follow?: boolean },
       ) => {
-        const { config, kafka, codecs } = await createCliContext('kpo-produce');
-        const client = new PromptClient({
-          kafka,
-          codecs,
-          promptsTopic: config.topics.prompts,
-          outputTopic: config.topics.output,
-          cancelTopic: config.topics.cancel,
-        });
+        const client = createPromptClient(await createCliContext('kpo-produce'));
         try {
           const submitted = await client.submit({
             sessionId: options.session ?? randomUUID(),

@@ -6,8 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { PromptClient } from '../../shared/client/prompt-client.ts';
-import { createCliContext } from '../cli-context.ts';
+import { createCliContext, createPromptClient } from '../cli-context.ts';
 import { runChat } from './chat.ts';
 import { runDemo } from '../demo/run-demo.ts';
 import { startLocalPipeline, type LocalPipeline } from '../local-pipeline/local-pipeline.ts';
@@ -31,16 +30,7 @@ async function withPipeline(body: (pipeline: LocalPipeline) => Promise<number>):
 }
 
 async function demo(pipeline: LocalPipeline): Promise<number> {
-  const { kafka, codecs } = await createCliContext('kpo-demo', pipeline.config);
-  const { topics } = pipeline.config;
-  const client = new PromptClient({
-    kafka,
-    codecs,
-    promptsTopic: topics.prompts,
-    outputTopic: topics.output,
-    cancelTopic: topics.cancel,
-    eventTimeoutMs: 60_000,
-  });
+  const client = createPromptClient(await createCliContext('kpo-demo', pipeline.config), 60_000);
   try {
     const figures = await runDemo(client, (line) => console.log(line));
     console.log(JSON.stringify(figures));

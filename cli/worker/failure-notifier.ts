@@ -18,7 +18,10 @@ import { clientEventForFailure, terminalChunkForFailure } from '../../workers/st
 export interface FailureNotifierOptions {
   readonly stage: StageName;
   readonly kafka: KafkaClientPort;
-  readonly codecs: { readonly clientEvent: RecordCodec<ClientEvent>; readonly tokenChunk: RecordCodec<TokenChunk> };
+  readonly codecs: {
+    readonly clientEvent: RecordCodec<ClientEvent>;
+    readonly tokenChunk: RecordCodec<TokenChunk>;
+  };
   /** The stream stage's input (llm.tokens.post). */
   readonly streamInputTopic: string;
   /** The client-facing output (llm.output). */
@@ -44,12 +47,22 @@ export function createFailureNotifier(options: FailureNotifierOptions): FailureN
       const event = clientEventForFailure(failure);
       if (!event) return undefined;
       const value = await options.codecs.clientEvent.encode(event);
-      return { topic: options.outputTopic, key: event.sessionId, value, headers: headersOf(event.requestId, event.seq) };
+      return {
+        topic: options.outputTopic,
+        key: event.sessionId,
+        value,
+        headers: headersOf(event.requestId, event.seq),
+      };
     }
     const chunk = terminalChunkForFailure(failure);
     if (!chunk) return undefined;
     const value = await options.codecs.tokenChunk.encode(chunk);
-    return { topic: options.streamInputTopic, key: chunk.sessionId, value, headers: headersOf(chunk.requestId, chunk.seq) };
+    return {
+      topic: options.streamInputTopic,
+      key: chunk.sessionId,
+      value,
+      headers: headersOf(chunk.requestId, chunk.seq),
+    };
   }
 
   return {
