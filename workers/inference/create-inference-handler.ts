@@ -1,0 +1,76 @@
+/**
+ * Builds the inference stage from the pipeline file: endpoint pool (with the
+ * configured selector), micro-batcher when enabled, cancel registry and the
+ * handler. A custom selector or stream function (issue 7: cache-aware
+ * routing) can be passed in.
+ */
+import type { PipelineConfig } from '../../shared/config/pipeline-config-schema.ts';
+import { createEndpointPool } from '../../shared/model/create-model-client.ts';
+import type { EndpointPool } from '../../shared/model/endpoint-pool.ts';
+import {
+  LeastLoadedSelector,
+  RoundRobinSelector,
+  type EndpointSelector,
+} from '../../shared/model/endpoint-selector.ts';
+import { MicroBatcher, type BatchReport } from '../../shared/model/micro-batcher.ts';
+import type { GenerationResult } from '../../shared/model/types.ts';
+import { CancelRegistry } from './cancel-registry.ts';
+import { InferenceHandler, type GenerateStream } from './handler.ts';
+import { inferenceEndpoints } from './model-endpoints.ts';
+import type { InferenceOptions } from './options.ts';
+
+export interface InferenceStage {
+  readonly handler: InferenceHandler;
+  readonly pool: EndpointPool;
+  readonly cancels: CancelRegistry;
+  readonly batcher: MicroBatcher | undefined;
+}
+
+export interface InferenceStageExtras {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly selector?: EndpointSelector;
+  /** Replaces the default stream function (pool or batcher); receives the pool. */
+  readonly generate?: (pool: EndpointPool) => GenerateStream;
+  readonly onBatch?: (report: BatchReport) => void;
+  readonly onResult?: (result: GenerationResult) => void;
+}
+
+export function createInferenceStage(
+  config: PipelineConfig,
+  options: Readonly<InferenceOptions>,
+  extras: InferenceStageExtras = {},
+): InferenceStage {
+  const endpoints = inferenceEndpoints(config, options.batchEndpoints, extras.env);
+  const selector =
+    extras.selector ??
+    (options.selector === 'round-robin' ? new RoundRobinSelector() : new LeastLoadedSelector());
+  const pool = createEndpointPool(
+    endpoints.configs,
+    options.calls,
+    (endpoint) => ({
+      api: options.api,
+      batching: endpoints.batchCapable.has(endpoint.name),
+    }),
+    selector,
+  );
+  const batcher = options.batching.enabled
+    ? new MicroBatcher(pool, options.batching, extras.onBatch)
+    : undefined;
+  const generate: GenerateStream =
+    extras.generate?.(pool) ??
+    (batcher === undefined
+      ? (request, signal) => pool.stream(request, signal)
+      : (request, signal) => batcher.submit(request, signal));
+  const cancels = new CancelRegistry({
+    maxRemembered: options.rememberedCancels,
+    rememberMs: options.rememberCancelMs,
+  });
+  const handler = new InferenceHandler({
+    generate,
+    cancels,
+    flushTokens: options.flushTokens,
+    flushIntervalMs: options.flushIntervalMs,
+    ...(extras.onResult === undefined ? {} : { onResult: extras.onResult }),
+  });
+  return { handler, pool, cancels, batcher };
+}
