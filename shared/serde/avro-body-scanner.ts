@@ -197,7 +197,10 @@ function compileScanner(type: avro.Type): Scanner {
         cursor.path.push(`<key ${index}>`);
         cursor.checkUtf8(keyLength, 'map key');
         cursor.path.pop();
-        cursor.path.push(cursor.body.toString('utf8', keyStart, keyStart + keyLength));
+        const key = cursor.body.toString('utf8', keyStart, keyStart + keyLength);
+        // A JS object cannot hold "__proto__" as an own key from a plain assignment: avsc would drop it silently.
+        if (key === '__proto__') cursor.fail('map key "__proto__" cannot be represented');
+        cursor.path.push(key);
         scanItem(cursor, depth + 1);
         cursor.path.pop();
       });

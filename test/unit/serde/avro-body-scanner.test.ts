@@ -55,3 +55,15 @@ test('a boolean byte other than 0 or 1 and a varint longer than 10 bytes are ref
   assert.equal(scanError(avro.Type.forSchema('boolean'), Buffer.from([2])).code, 'KPO_DECODE_BODY');
   assert.equal(scanError(avro.Type.forSchema('long'), Buffer.alloc(11, 0xff)).code, 'KPO_DECODE_BODY');
 });
+
+test('a map key "__proto__" (which a JS object would silently drop) is refused', () => {
+  const map = avro.Type.forSchema({ type: 'map', values: 'int' });
+  const body = Buffer.concat([
+    Buffer.from([0x02, 0x12]),
+    Buffer.from('__proto__'),
+    Buffer.from([0x02, 0x00]),
+  ]);
+  const error = scanError(map, body);
+  assert.equal(error.code, 'KPO_DECODE_BODY');
+  assert.match(error.message, /__proto__/);
+});
