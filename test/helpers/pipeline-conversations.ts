@@ -23,7 +23,12 @@ export const TURNS = [
 
 export async function runConversations(
   client: PromptClient,
-  options: { readonly sessions: number; readonly sessionPrefix: string; readonly maxTokens?: number; readonly turns?: readonly string[] },
+  options: {
+    readonly sessions: number;
+    readonly sessionPrefix: string;
+    readonly maxTokens?: number;
+    readonly turns?: readonly string[];
+  },
 ): Promise<TurnResult[]> {
   const turns = options.turns ?? TURNS;
   const perSession = await Promise.all(
@@ -39,8 +44,19 @@ export async function runConversations(
         const events: ClientEvent[] = [];
         for await (const event of submitted.events) events.push(event);
         const terminal = events.at(-1)!;
-        const text = events.filter((e) => e.type === 'token').map((e) => e.text).join('');
-        results.push({ conversation, turn, sessionId, requestId: submitted.requestId, events, text, terminal });
+        const text = events
+          .filter((e) => e.type === 'token')
+          .map((e) => e.text)
+          .join('');
+        results.push({
+          conversation,
+          turn,
+          sessionId,
+          requestId: submitted.requestId,
+          events,
+          text,
+          terminal,
+        });
         if (terminal.type !== 'done') break;
       }
       return results;

@@ -17,7 +17,10 @@ export interface TestPipelineConfig {
   readonly env: NodeJS.ProcessEnv;
 }
 
-export function writeTestPipelineConfig(overrides: Record<string, unknown> = {}, partitions = 3): TestPipelineConfig {
+export function writeTestPipelineConfig(
+  overrides: Record<string, unknown> = {},
+  partitions = 3,
+): TestPipelineConfig {
   const id = uniqueName('t').replace(/[^a-z0-9-]/g, '');
   const topic = (name: string): string => `${id}.${name}`;
   const document = {

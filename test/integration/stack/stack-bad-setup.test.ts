@@ -10,7 +10,8 @@ import { mkdtempSync, symlinkSync, existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { PROJECT_ROOT, stackHome } from '../../../shared/config/stack-endpoints.ts';
+import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
+import { isolatedStackEnv } from '../../helpers/isolated-stack-env.ts';
 
 const CLI = join(PROJECT_ROOT, 'infra', 'stack', 'cli.ts');
 
@@ -51,26 +52,6 @@ function portOf(server: Server): number {
   return address.port;
 }
 
-async function freePort(): Promise<number> {
-  const server = await listen();
-  const port = portOf(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function isolatedEnv(): Promise<NodeJS.ProcessEnv & { KPO_HOME: string }> {
-  return {
-    ...process.env,
-    KPO_HOME: mkdtempSync(join(tmpdir(), 'kpo-stack-')),
-    KPO_DIST: join(stackHome(), 'dist'),
-    KPO_KAFKA_PORT: String(await freePort()),
-    KPO_KAFKA_CONTROLLER_PORT: String(await freePort()),
-    KPO_REGISTRY_PORT: String(await freePort()),
-    KPO_REGISTRY_MANAGEMENT_PORT: String(await freePort()),
-    KPO_REDIS_PORT: String(await freePort()),
-  };
-}
-
 function pidFilesLeft(home: string): string[] {
   const run = join(home, 'run');
   return existsSync(run) ? readdirSync(run) : [];
@@ -79,7 +60,7 @@ function pidFilesLeft(home: string): string[] {
 test('a port taken by another process fails up with one line naming the port and the fix', async (t) => {
   const blocker = await listen();
   t.after(() => new Promise((resolve) => blocker.close(resolve)));
-  const env = { ...(await isolatedEnv()), KPO_REDIS_PORT: String(portOf(blocker)) };
+  const env = { ...(await isolatedStackEnv()), KPO_REDIS_PORT: String(portOf(blocker)) };
   const result = await runStack(['up'], env);
   assert.equal(result.code, 1);
   const lines = result.stderr.trim().split('\n');
@@ -98,7 +79,7 @@ test('a missing redis-server fails up with one line saying how to install it', a
       .find((candidate) => existsSync(candidate));
     if (found) symlinkSync(found, join(bin, program));
   }
-  const env = { ...(await isolatedEnv()), PATH: bin };
+  const env = { ...(await isolatedStackEnv()), PATH: bin };
   const result = await runStack(['up'], env);
   assert.equal(result.code, 1);
   assert.match(
@@ -109,14 +90,14 @@ test('a missing redis-server fails up with one line saying how to install it', a
 });
 
 test('status of a stack that is not running says down for each service and exits non-zero', async () => {
-  const result = await runStack(['status'], await isolatedEnv());
+  const result = await runStack(['status'], await isolatedStackEnv());
   assert.equal(result.code, 3);
   for (const service of ['kafka', 'registry', 'redis'])
     assert.match(result.stdout, new RegExp(`${service}\\s+down`));
 });
 
 test('an unknown command prints the usage and exits 2', async () => {
-  const result = await runStack(['sideways'], await isolatedEnv());
+  const result = await runStack(['sideways'], await isolatedStackEnv());
   assert.equal(result.code, 2);
   assert.match(result.stderr, /usage: npm run stack -- up\|down\|status/);
 });

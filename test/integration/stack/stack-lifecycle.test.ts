@@ -6,25 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
-import { PROJECT_ROOT, stackHome } from '../../../shared/config/stack-endpoints.ts';
+import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
+import { isolatedStackEnv } from '../../helpers/isolated-stack-env.ts';
 
 const run = promisify(execFile);
 const CLI = join(PROJECT_ROOT, 'infra', 'stack', 'cli.ts');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function stack(
   args: readonly string[],
@@ -59,17 +48,8 @@ function isAlive(pid: number): boolean {
 }
 
 test('up starts every service, up twice is harmless, down stops exactly what up started', async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'kpo-stack-life-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    KPO_HOME: home,
-    KPO_DIST: join(stackHome(), 'dist'),
-    KPO_KAFKA_PORT: String(await freePort()),
-    KPO_KAFKA_CONTROLLER_PORT: String(await freePort()),
-    KPO_REGISTRY_PORT: String(await freePort()),
-    KPO_REGISTRY_MANAGEMENT_PORT: String(await freePort()),
-    KPO_REDIS_PORT: String(await freePort()),
-  };
+  const env = await isolatedStackEnv();
+  const home = env.KPO_HOME;
   t.after(() => stack(['down'], env));
 
   const first = await stack(['up', '--json'], env);
