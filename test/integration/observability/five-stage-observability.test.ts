@@ -10,11 +10,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkajsGroupDescriber } from '../../../cli/status/group-describer.ts';
 import { runStatus } from '../../../cli/status/run-status.ts';
+import type { StatusReport } from '../../../cli/status/status-report.ts';
+import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
 import type { AdminPort, KafkaClientPort, ProducerPort } from '../../../shared/kafka/kafka-port.ts';
 import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
 import { infraMetricNames } from '../../../shared/metrics/dashboard-expressions.ts';
@@ -43,6 +47,7 @@ let specs: StageProcessSpec[];
 let topics: string[];
 let workers: { readonly processes: readonly StageProcess[]; stop(): Promise<void> } | undefined;
 let sent = 0;
+let groupPrefix: string;
 
 async function send(count: number, prefix: string): Promise<void> {
   const records = Array.from({ length: count }, (_, i) => {
@@ -63,6 +68,7 @@ before(async () => {
   admin = kafka.createAdmin();
   await admin.connect();
   const base = uniqueName('obs');
+  groupPrefix = base;
   topics = Array.from({ length: STAGES.length + 1 }, (_, i) => `${base}.hop${i}`);
   await admin.createTopics(
     [...topics, ...topics.slice(0, STAGES.length).map((t) => `${t}.dlq`)].map((topic) => ({
@@ -237,5 +243,54 @@ test('kpo status (runStatus) lists all five stages with consumers, lag, in-fligh
     assert.ok(JSON.parse(JSON.stringify(report)), 'the report is plain JSON');
   } finally {
     await groups.close();
+  }
+});
+
+test('`kpo status --json` prints all five stages with their figures, from a pipeline file naming the topics and group prefix', async () => {
+  const config = join(workersDir, '..', `${groupPrefix}-pipeline.yaml`);
+  writeFileSync(
+    config,
+    [
+      `groupPrefix: ${groupPrefix}`,
+      'topics:',
+      `  prompts: ${topics[0]}`,
+      `  rag: ${topics[1]}`,
+      `  assembled: ${topics[2]}`,
+      `  tokensRaw: ${topics[3]}`,
+      `  tokensPost: ${topics[4]}`,
+      `  output: ${topics[5]}`,
+      '',
+    ].join('\n'),
+  );
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(PROJECT_ROOT, 'test', 'fixtures', 'observability', 'status-command.ts'),
+        'status',
+        '--json',
+        '--sample-ms',
+        '300',
+        '--workers-dir',
+        workersDir,
+      ],
+      { cwd: PROJECT_ROOT, env: { ...process.env, KPO_CONFIG: config }, timeout: 60_000 },
+    );
+    const report = JSON.parse(stdout) as StatusReport;
+    assert.deepEqual(
+      report.stages.map((s) => [s.stage, s.groupId, s.inputTopic]),
+      specs.map((s) => [s.stage, s.group, s.input]),
+    );
+    for (const stage of report.stages) {
+      assert.equal(stage.consumers, 1, stage.stage);
+      assert.equal(typeof stage.lag, 'number', stage.stage);
+      assert.equal(typeof stage.inFlight, 'number', stage.stage);
+      assert.equal(typeof stage.throughputPerSecond, 'number', stage.stage);
+      assert.equal(typeof stage.p99TaskSeconds, 'number', stage.stage);
+    }
+  } finally {
+    rmSync(config, { force: true });
   }
 });
