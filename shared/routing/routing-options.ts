@@ -34,8 +34,8 @@ export const routingOptionsSchema = z
     loadFreshMs: positiveInt.default(15_000),
     /** How often a worker re-publishes its non-zero in-flight counts, ms. Default 5000. */
     loadHeartbeatMs: positiveInt.default(5_000),
-    /** Budget of one hint lookup (one round trip) before routing falls back, ms. Default 30. */
-    lookupTimeoutMs: positiveInt.default(30),
+    /** Budget of one hint lookup (one round trip) before routing falls back, ms. Default 50. */
+    lookupTimeoutMs: positiveInt.default(50),
     /** Prepared lookups not yet used by a request are dropped after this long, ms. Default 60000. */
     preparedTtlMs: positiveInt.default(60_000),
   })

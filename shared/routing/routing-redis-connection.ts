@@ -1,14 +1,14 @@
 /**
  * The ioredis client routing uses: it must never make a request wait. Offline
  * queueing is off (a command while disconnected fails at once), every command
- * has a short timeout, and there are no per-command retries; the client keeps
+ * has a timeout, and there are no per-command retries; the client keeps
  * reconnecting in the background, so hints come back when Redis does.
  */
 import { Redis } from 'ioredis';
 
 export interface RoutingRedisConnectionOptions {
   readonly url: string;
-  /** Per-command timeout, ms. Default 30 (the lookup budget). */
+  /** Per-command timeout, ms: the backstop for hint writes (lookups have their own, tighter budget). Default 250. */
   readonly commandTimeoutMs?: number;
   /** Connect timeout, ms. Default 1000. */
   readonly connectTimeoutMs?: number;
@@ -21,7 +21,7 @@ export function createRoutingRedisConnection(options: RoutingRedisConnectionOpti
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs ?? 30,
+    commandTimeout: options.commandTimeoutMs ?? 250,
     connectTimeout: options.connectTimeoutMs ?? 1_000,
     retryStrategy: (times) => Math.min(50 * times, 1_000),
   });

@@ -1,0 +1,155 @@
+/**
+ * bench:kv — cache-aware routing against round-robin, least-loaded and
+ * session-hash routing, on 4 simulated replicas with prefix caches.
+ *
+ *   npm run bench:kv -- [--sessions 200] [--turns 5] [--concurrency 32] [--api openai|llamacpp]
+ *
+ * Every policy runs the same multi-turn workload (seeded text, deterministic
+ * answers) through the real model client, from cold replica caches and cold
+ * hints. Prints a table, then one JSON line: per policy hit_rate (cached /
+ * prompt tokens on follow-up turns, from the servers' usage), ttft_p50_ms,
+ * ttft_p99_ms, max_load_ratio. Redis: REDIS_URL or the local stack's.
+ */
+import { randomBytes } from 'node:crypto';
+import { Command } from 'commander';
+import { readStackEndpoints } from '../shared/config/stack-endpoints.ts';
+import { createRoutingRedisConnection, waitUntilReady } from '../shared/routing/routing-redis-connection.ts';
+import { RoutingKeys } from '../shared/routing/routing-keys.ts';
+import { compileRoutingOptions } from '../shared/routing/routing-options.ts';
+import { createSessions, type WorkloadShape } from './kv/chat-workload.ts';
+import { buildPolicy, POLICY_NAMES, type PolicyName } from './kv/policies.ts';
+import { runPolicy } from './kv/policy-run.ts';
+import { percentile, summarize, type PolicySummary } from './kv/policy-summary.ts';
+import { startSimReplicas } from './kv/sim-replicas.ts';
+
+const program = new Command('bench:kv')
+  .option('--sessions <n>', 'sessions', Number, 200)
+  .option('--turns <n>', 'turns per session', Number, 5)
+  .option('--concurrency <n>', 'requests in flight', Number, 32)
+  .option('--replicas <n>', 'simulated replicas', Number, 4)
+  .option('--max-tokens <n>', 'answer length cap', Number, 16)
+  .option('--document-words <n>', 'words of each session opening document', Number, 500)
+  .option('--question-words <n>', 'words of each question', Number, 15)
+  .option('--think-ms <ms>', 'mean think time between a session turns', Number, 1000)
+  .option('--api <api>', 'adapter: openai (chat, vLLM-style) or llamacpp (/completion)', 'openai')
+  .option('--policies <list>', 'comma-separated policies', POLICY_NAMES.join(','))
+  .parse();
+
+const opts = program.opts<{
+  sessions: number;
+  turns: number;
+  concurrency: number;
+  replicas: number;
+  maxTokens: number;
+  documentWords: number;
+  questionWords: number;
+  thinkMs: number;
+  api: string;
+  policies: string;
+}>();
+const api = opts.api === 'llamacpp' ? 'llamacpp' : 'openai';
+const policies = opts.policies
+  .split(',')
+  .filter((p): p is PolicyName => (POLICY_NAMES as readonly string[]).includes(p));
+const shape: WorkloadShape = {
+  sessions: opts.sessions,
+  turns: opts.turns,
+  documentWords: opts.documentWords,
+  questionWords: opts.questionWords,
+};
+const redisUrl = process.env['REDIS_URL'] ?? readStackEndpoints()?.redisUrl;
+if (redisUrl === undefined) throw new Error('bench:kv needs Redis: set REDIS_URL or start the local stack');
+
+const runId = `kvb-${randomBytes(3).toString('hex')}`;
+const routing = compileRoutingOptions({});
+const keys = new RoutingKeys(routing.keyPrefix);
+const redis = createRoutingRedisConnection({ url: redisUrl, commandTimeoutMs: 1_000 });
+const sims = await startSimReplicas(opts.replicas);
+const replicaNames = sims.replicas.map((r) => r.name);
+const sessionIds: string[] = [];
+const results: Partial<Record<PolicyName, PolicySummary & Record<string, unknown>>> = {};
+
+async function clearReplicaHints(): Promise<void> {
+  await redis.del(...replicaNames.flatMap((name) => [keys.replicaBlocks(name), keys.replicaLoad(name)]));
+}
+
+try {
+  if (!(await waitUntilReady(redis, 5_000))) throw new Error(`Redis at ${redisUrl} is not reachable`);
+  // The routing connection of the bench's hint store uses the production budget.
+  const routingRedis = createRoutingRedisConnection({ url: redisUrl });
+  if (!(await waitUntilReady(routingRedis, 5_000))) throw new Error(`Redis at ${redisUrl} is not reachable`);
+  console.log(
+    `bench:kv ${runId}: ${opts.replicas} replicas (${api}), ${shape.sessions} sessions × ${shape.turns} turns, ` +
+      `concurrency ${opts.concurrency}, answers ≤ ${opts.maxTokens} tokens, think time ~${opts.thinkMs} ms`,
+  );
+  for (const name of policies) {
+    await sims.resetCaches();
+    await clearReplicaHints();
+    const sessions = createSessions(`${runId}-${name}`, shape);
+    sessionIds.push(...sessions.map((s) => s.id));
+    const policy = buildPolicy(name, { replicas: sims.replicas, api, redis: routingRedis, keys, routing });
+    const started = performance.now();
+    const records = await runPolicy(sessions, policy.stream, {
+      model: 'sim-8b',
+      maxTokens: opts.maxTokens,
+      concurrency: opts.concurrency,
+      blockSize: 16,
+      meanThinkMs: opts.thinkMs,
+    });
+    policy.close();
+    const summary = summarize(records, replicaNames, performance.now() - started);
+    const extra: Record<string, unknown> = {};
+    if (policy.counters.size > 0) {
+      extra['lookup_p50_ms'] = Number(percentile(policy.lookupMs, 50).toFixed(2));
+      extra['lookup_p99_ms'] = Number(percentile(policy.lookupMs, 99).toFixed(2));
+      for (const [worker, counters] of policy.counters) {
+        extra[`reasons_${worker}`] = Object.fromEntries(
+          Object.entries(counters.reasons).filter(([, n]) => n > 0),
+        );
+        extra[`store_failures_${worker}`] = counters.storeFailures.lookup + counters.storeFailures.write;
+      }
+    }
+    results[name] = { ...summary, ...extra };
+    console.log(
+      `${name.padEnd(16)} hit_rate ${summary.hit_rate.toFixed(3)}  ttft p50 ${summary.ttft_p50_ms} ms  p99 ${summary.ttft_p99_ms} ms  ` +
+        `follow-up p50 ${summary.followup_ttft_p50_ms} ms  max/mean load ${summary.max_load_ratio}  ` +
+        `failed ${summary.failed}/${summary.requests}  ${summary.wall_s} s  per replica ${JSON.stringify(summary.requests_per_replica)}` +
+        (Object.keys(extra).length > 0 ? `  ${JSON.stringify(extra)}` : ''),
+    );
+  }
+  routingRedis.disconnect();
+} finally {
+  await sims.stop();
+  for (let i = 0; i < sessionIds.length; i += 500) {
+    await redis.del(...sessionIds.slice(i, i + 500).map((id) => keys.session(id))).catch(() => undefined);
+  }
+  await clearReplicaHints().catch(() => undefined);
+  redis.disconnect();
+}
+
+const rr = results.round_robin;
+const hints = results.hints;
+const scaleOut = results.hints_scale_out;
+const targets = {
+  hints_hit_rate_ge_0_9: hints === undefined ? null : hints.hit_rate >= 0.9,
+  hints_ttft_p50_le_half_rr:
+    hints === undefined || rr === undefined ? null : hints.ttft_p50_ms <= rr.ttft_p50_ms / 2,
+  hints_max_load_ratio_le_1_5: hints === undefined ? null : hints.max_load_ratio <= 1.5,
+  scale_out_hit_rate_ge_0_85: scaleOut === undefined ? null : scaleOut.hit_rate >= 0.85,
+};
+console.log(`targets: ${JSON.stringify(targets)}`);
+const compact = Object.fromEntries(
+  Object.entries(results).map(([name, s]) => [
+    name,
+    {
+      hit_rate: s.hit_rate,
+      ttft_p50_ms: s.ttft_p50_ms,
+      ttft_p99_ms: s.ttft_p99_ms,
+      followup_ttft_p50_ms: s.followup_ttft_p50_ms,
+      max_load_ratio: s.max_load_ratio,
+      failed: s.failed,
+      requests: s.requests,
+    },
+  ]),
+);
+console.log(JSON.stringify({ ...compact, targets }));

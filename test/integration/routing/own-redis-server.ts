@@ -1,0 +1,70 @@
+/**
+ * A redis-server of the test's own, on a free loopback port, without
+ * persistence — so a test may stop and restart it (never the shared stack's).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { waitFor } from '../../helpers/wait-for.ts';
+
+export async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export class OwnRedisServer {
+  private child: ChildProcess | undefined;
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<OwnRedisServer> {
+    const server = new OwnRedisServer(await freeLoopbackPort());
+    await server.resume();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts (again) on the same port and waits until it answers PING. */
+  async resume(): Promise<void> {
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    const probe = new Redis(this.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => 50,
+    });
+    probe.on('error', () => undefined);
+    try {
+      await waitFor(
+        async () => {
+          if (probe.status === 'wait' || probe.status === 'end') await probe.connect();
+          return (await probe.ping()) === 'PONG';
+        },
+        { timeoutMs: 10_000, what: `redis-server on port ${this.port}` },
+      );
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  /** Stops the server (SIGTERM) and waits for the process to exit. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child === undefined || child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
