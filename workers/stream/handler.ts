@@ -95,16 +95,23 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
   /** Takes the chunk into the request's state (at most once). */
   private accept(stream: RequestStream, chunk: TokenChunk): void {
     if (stream.terminated || stream.pendingTerminal) return;
-    if (chunk.replyTo !== null) stream.replyTo = chunk.replyTo;
-    if (chunk.requestCreatedAtMs > 0) stream.requestCreatedAtMs = chunk.requestCreatedAtMs;
-    stream.dirty = true;
+    if (chunk.replyTo !== null && chunk.replyTo !== stream.replyTo) {
+      stream.replyTo = chunk.replyTo;
+      stream.dirty = true;
+    }
+    if (chunk.requestCreatedAtMs > 0 && chunk.requestCreatedAtMs !== stream.requestCreatedAtMs) {
+      stream.requestCreatedAtMs = chunk.requestCreatedAtMs;
+      stream.dirty = true;
+    }
     if (chunk.seq === OUT_OF_BAND_SEQ) {
+      stream.dirty = true;
       stream.pendingTerminal = terminalOfFinalChunk({ ...chunk, final: true });
       stream.resequencer.discardPending();
       return;
     }
     const outcome = stream.resequencer.accept(chunk);
     if (outcome.kind === 'overflow') {
+      stream.dirty = true;
       stream.pendingTerminal = {
         type: 'error',
         usage: null,
@@ -115,6 +122,7 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
       return;
     }
     if (outcome.kind !== 'released') return;
+    stream.dirty = true;
     for (const released of outcome.chunks) {
       stream.heldText += released.text;
       stream.assistantText += released.text;
