@@ -77,6 +77,10 @@ export class CacheAwareSelector implements EndpointSelector {
     } catch {
       this.metrics.hintStoreFailure('lookup');
     }
+    // A redelivered request ID still in flight: its earlier decision stops counting.
+    const earlier = this.prepared.get(requestId)?.chosen;
+    if (earlier !== undefined) this.release(earlier.name);
+    this.prepared.delete(requestId);
     this.prepared.set(requestId, { key, snapshot, preparedAt: Date.now() });
   }
 

@@ -1,0 +1,71 @@
+/**
+ * Everything cache-aware routing needs in an inference worker, built in one
+ * call: the routing Redis connection, the hint store, the selector, metrics.
+ * Plug it into the inference stage:
+ *
+ *   const routing = createCacheAwareRouting({ redisUrl, options: config.routing, figures });
+ *   createInferenceStage(config, inferenceOptions, { selector: routing.selector, generate: routing.generate });
+ *   …
+ *   await routing.close();
+ */
+import type { AssembledPrompt } from '../messages/types.ts';
+import type { StageFigures } from '../metrics/stage-figures.ts';
+import type { EndpointPool } from '../model/endpoint-pool.ts';
+import type { GenerationEvent, GenerationRequest } from '../model/types.ts';
+import { CacheAwareSelector } from './cache-aware-selector.ts';
+import { RedisRoutingHintStore } from './redis-routing-hint-store.ts';
+import { streamRouted } from './routed-stream.ts';
+import { RoutingKeys } from './routing-keys.ts';
+import { fanOutRoutingMetrics, RoutingCounters, type RoutingMetrics } from './routing-metrics.ts';
+import { compileRoutingOptions, type RoutingOptionsInput } from './routing-options.ts';
+import { createRoutingRedisConnection } from './routing-redis-connection.ts';
+import { stageFiguresRoutingMetrics } from './stage-figures-routing-metrics.ts';
+
+export interface CacheAwareRoutingSetup {
+  readonly redisUrl: string;
+  readonly options?: RoutingOptionsInput;
+  /** The stage's metric handles; routing decisions and hint confirmations go there. */
+  readonly figures?: StageFigures;
+  readonly workerId?: string;
+}
+
+export interface CacheAwareRouting {
+  readonly selector: CacheAwareSelector;
+  /** Counts of every routing event (fallbacks included), readable at any time. */
+  readonly counters: RoutingCounters;
+  /** The inference stage's stream function: routes each AssembledPrompt by its session and prefix hashes. */
+  generate(
+    pool: EndpointPool,
+  ): (
+    request: GenerationRequest,
+    signal: AbortSignal,
+    input: AssembledPrompt,
+  ) => AsyncIterable<GenerationEvent>;
+  close(): Promise<void>;
+}
+
+export function createCacheAwareRouting(setup: CacheAwareRoutingSetup): CacheAwareRouting {
+  const options = compileRoutingOptions(setup.options ?? {});
+  const redis = createRoutingRedisConnection({ url: setup.redisUrl });
+  const store = new RedisRoutingHintStore(redis, new RoutingKeys(options.keyPrefix), options);
+  const counters = new RoutingCounters();
+  const sinks: RoutingMetrics[] = [counters];
+  if (setup.figures !== undefined) sinks.push(stageFiguresRoutingMetrics(setup.figures));
+  const selector = new CacheAwareSelector(store, options, fanOutRoutingMetrics(...sinks), setup.workerId);
+  return {
+    selector,
+    counters,
+    generate: (pool) => (request, signal, input) =>
+      streamRouted(
+        pool,
+        selector,
+        request,
+        { sessionId: input.request.sessionId, prefixBlockHashes: input.prefixBlockHashes },
+        signal,
+      ),
+    close: async () => {
+      selector.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
