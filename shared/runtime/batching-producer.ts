@@ -20,6 +20,9 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+const revoked = (): KpoError =>
+  new KpoError('KPO_CANCELLED', 'source partition revoked before the output was sent');
+
 export class BatchingProducer {
   private pending: Pending[] = [];
   private flushing = false;
@@ -45,17 +48,10 @@ export class BatchingProducer {
     this.held = true;
   }
 
-  /** Sends again; refuses held records whose guard now fails. */
+  /** Sends again (records whose guard fails are refused at send time). */
   release(): void {
     if (!this.held) return;
     this.held = false;
-    const kept: Pending[] = [];
-    for (const p of this.pending) {
-      if (p.guard && !p.guard()) {
-        p.reject(new KpoError('KPO_CANCELLED', 'source partition revoked before the output was sent'));
-      } else kept.push(p);
-    }
-    this.pending = kept;
     this.schedule();
   }
 
@@ -78,7 +74,12 @@ export class BatchingProducer {
   private async flush(): Promise<void> {
     this.flushing = true;
     while (this.pending.length > 0 && !this.held) {
-      const batch = this.pending.splice(0, this.maxBatch);
+      const batch: Pending[] = [];
+      for (const p of this.pending.splice(0, this.maxBatch)) {
+        if (p.guard && !p.guard()) p.reject(revoked());
+        else batch.push(p);
+      }
+      if (batch.length === 0) continue;
       try {
         await this.producer.send(batch.map((p) => p.record));
         for (const p of batch) p.resolve();

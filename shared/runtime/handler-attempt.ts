@@ -100,6 +100,11 @@ export class HandlerAttempt<In, Out> {
       let nextSeq = 0;
       const emit = async (output: Out, emitOptions: EmitOptions = {}): Promise<void> => {
         if (abort.reason) throw abort.reason;
+        if (!item.handle.active) {
+          throw new KpoError('KPO_CANCELLED', 'source partition revoked', {
+            context: this.context(item, identity, attempt),
+          });
+        }
         const seq = emitOptions.seq ?? nextSeq;
         nextSeq = Math.max(nextSeq, seq + 1);
         const topic = emitOptions.topic ?? this.options.outputTopic;
