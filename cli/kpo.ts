@@ -10,6 +10,7 @@ import { registerTopicsCommand } from './commands/topics.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { registerChatCommand } from './commands/chat.ts';
 import { registerUpCommands } from './commands/up.ts';
+import { registerStatusCommand } from './commands/status.ts';
 
 const program = new Command('kpo').description(
   'Kafka-backed, horizontally scalable workers for LLM pipelines',
@@ -20,6 +21,7 @@ registerConsumeCommand(program);
 registerWorkerCommand(program);
 registerChatCommand(program);
 registerUpCommands(program);
+registerStatusCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message =

@@ -16,6 +16,8 @@ import { createRedisConnection } from '../../shared/redis/redis-connection.ts';
 import { runStageWorker } from '../../shared/runtime/run-stage-worker.ts';
 import { createMessageCodecs } from '../../shared/serde/create-message-codecs.ts';
 import { startTracing } from '../../shared/tracing/start-tracing.ts';
+import { createLogger } from '../../shared/logging/create-logger.ts';
+import { registerWorkerEndpoint, type WorkerEndpointRegistration } from '../../shared/metrics/worker-endpoint-registry.ts';
 import { createTracingInstrumentation } from '../../shared/tracing/tracing-instrumentation.ts';
 import { loadConfig, requireBrokers } from '../cli-context.ts';
 import { createFailureNotifier } from './failure-notifier.ts';
@@ -63,7 +65,9 @@ export async function runWorker(stage: StageName, env: NodeJS.ProcessEnv = proce
   await notifier.start();
   await assembly.start?.();
 
+  let endpoint: WorkerEndpointRegistration | undefined;
   const cleanup = async (): Promise<void> => {
+    endpoint?.unregister();
     await Promise.allSettled([assembly.close(), notifier.close(), tracing.shutdown()]);
     redis?.disconnect();
   };
@@ -85,10 +89,13 @@ export async function runWorker(stage: StageName, env: NodeJS.ProcessEnv = proce
         createTracingInstrumentation({ stage, groupId: `${config.groupPrefix}-${stage}` }),
       ),
       onRecordFailure: (failure) => notifier.notify(failure),
+      logger: createLogger({ stage }),
     },
     (code) => void cleanup().finally(() => process.exit(code)),
   );
   running.http.addRoute('/metrics', metricsRoute(metrics.registry));
   metrics.observeWorker(() => running.worker.stats());
+  // Discovery for `kpo status` and the local Prometheus (file_sd under .kpo/workers/).
+  endpoint = registerWorkerEndpoint({ stage, target: `127.0.0.1:${running.httpPort}` });
   process.stdout.write(`kpo-worker ready stage=${stage} pid=${process.pid} http=${running.httpPort}\n`);
 }
