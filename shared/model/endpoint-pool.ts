@@ -79,6 +79,13 @@ export class EndpointPool {
     return { endpoint, request: hints === undefined ? request : { ...request, hints } };
   }
 
+  /** An endpoint serving the request's model, taking calls, and not in `tried`. */
+  hasUntried(request: GenerationRequest, tried: ReadonlySet<string>): boolean {
+    return this.endpoints.some(
+      (endpoint) => endpoint.serves(request.model) && !endpoint.refusing && !tried.has(endpoint.name),
+    );
+  }
+
   /** Time an attempt may take: the total timeout, cut to the request's deadline. */
   attemptBudgetMs(request: GenerationRequest): number {
     const { totalTimeoutMs } = this.options;
@@ -92,8 +99,12 @@ export class EndpointPool {
     return Math.min(totalTimeoutMs, left);
   }
 
-  /** A retry policy that waits Retry-After when the server sent one, else exponential backoff. */
-  retryPolicy(attempts = this.options.maxAttempts) {
+  /**
+   * A retry policy that waits Retry-After when the server sent one, else
+   * exponential backoff — but fails over at once while `hasAlternative()`
+   * says an endpoint not yet tried for this request is available.
+   */
+  retryPolicy(attempts = this.options.maxAttempts, hasAlternative: () => boolean = () => false) {
     const cap = this.options.retryAfterCapMs;
     let backoff = this.exponential.next();
     return retry(handleWhen(retryableBeforeFirstToken), {
@@ -102,6 +113,7 @@ export class EndpointPool {
         const error = 'error' in context.result ? context.result.error : undefined;
         const delay = backoff.duration;
         backoff = backoff.next(undefined);
+        if (hasAlternative()) return 0;
         if (error instanceof KpoError && error.retryAfterMs !== undefined)
           return Math.min(error.retryAfterMs, cap);
         return delay;
@@ -123,7 +135,9 @@ export class EndpointPool {
     let attempts = 0;
     let stream: AsyncIterable<GenerationEvent>;
     try {
-      stream = await this.retryPolicy().execute(async () => {
+      stream = await this.retryPolicy(this.options.maxAttempts, () =>
+        this.hasUntried(request, tried),
+      ).execute(async () => {
         attempts++;
         const budget = this.attemptBudgetMs(request);
         const picked =

@@ -173,7 +173,8 @@ export class MicroBatcher {
     const tried = new Set<string>();
     let attempts = 0;
     try {
-      const results = await this.pool.retryPolicy().execute(async () => {
+      const hasAlternative = () => this.pool.hasUntried(requests[0]!, tried);
+      const results = await this.pool.retryPolicy(undefined, hasAlternative).execute(async () => {
         attempts++;
         const endpoint =
           attempts === 1 && !first.refusing ? first : this.pool.pick(requests[0]!, tried).endpoint;

@@ -36,8 +36,9 @@ export function resultFor(name: string, request: GenerationRequest): GenerationR
 export class FakeModelClient implements ModelClient {
   readonly calls: RecordedCall[] = [];
   readonly capabilities: ModelCapabilities;
-  /** Calls still to fail with a retryable error. */
+  /** Calls still to fail, with `failWith` (default a retryable KPO_MODEL_HTTP). */
   failNext = 0;
+  failWith: KpoError | undefined;
 
   constructor(
     readonly name: string,
@@ -49,10 +50,13 @@ export class FakeModelClient implements ModelClient {
   private maybeFail(): void {
     if (this.failNext > 0) {
       this.failNext--;
-      throw new KpoError('KPO_MODEL_HTTP', 'fake failure', {
-        retryable: true,
-        context: { endpoint: this.name },
-      });
+      throw (
+        this.failWith ??
+        new KpoError('KPO_MODEL_HTTP', 'fake failure', {
+          retryable: true,
+          context: { endpoint: this.name },
+        })
+      );
     }
   }
 
