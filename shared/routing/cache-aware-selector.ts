@@ -6,15 +6,17 @@
  * in Redis without waiting, and adds llama.cpp slot hints; complete() ends the
  * request's bookkeeping. routed-stream.ts runs the three in order.
  *
- * When Redis fails or is slow the request is routed least-loaded on this
- * worker's own in-flight counts (reason redis_unavailable); it never fails
- * for it, and a counter shows it.
+ * When Redis fails or is slow the request is routed on what this worker
+ * knows alone — its own in-flight counts and the sessions it routed itself
+ * (Kafka keeps a session on one worker) — reason redis_unavailable; it never
+ * fails for it, and a counter shows it.
  */
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { EndpointChoice, EndpointSelector, EndpointView } from '../model/endpoint-selector.ts';
 import type { GenerationRequest, GenerationResult, RoutingHints } from '../model/types.ts';
 import { chooseReplica, type ScoredCandidate, type ScoredChoice } from './replica-scorer.ts';
-import type { HintSnapshot, RoutingHintStore } from './routing-hint-store.ts';
+import type { HintSnapshot, RoutingHintStore, SessionHint } from './routing-hint-store.ts';
 import { NO_ROUTING_METRICS, type RoutingMetrics } from './routing-metrics.ts';
 import type { RoutingOptions } from './routing-options.ts';
 
@@ -41,6 +43,8 @@ export class CacheAwareSelector implements EndpointSelector {
   readonly workerId: string;
   private readonly prepared = new Map<string, PreparedRoute>();
   private readonly inFlight = new Map<string, number>();
+  /** Sessions this worker routed, for routing without Redis. */
+  private readonly recentSessions: LRUCache<string, SessionHint> | undefined;
   private readonly heartbeat: NodeJS.Timeout;
   private turn = 0;
 
@@ -51,6 +55,8 @@ export class CacheAwareSelector implements EndpointSelector {
     workerId?: string,
   ) {
     this.workerId = workerId ?? `w-${randomBytes(6).toString('hex')}`;
+    this.recentSessions =
+      options.localSessionHints > 0 ? new LRUCache({ max: options.localSessionHints }) : undefined;
     this.heartbeat = setInterval(() => this.publishLoad(), options.loadHeartbeatMs);
     this.heartbeat.unref();
   }
@@ -86,26 +92,26 @@ export class CacheAwareSelector implements EndpointSelector {
 
   select(request: GenerationRequest, candidates: readonly EndpointView[]): EndpointChoice {
     const route = this.prepared.get(request.requestId);
-    const snapshot = route?.snapshot;
-    const scored = candidates.map((view) => this.scored(view, route?.key, snapshot));
     const turn = this.turn++;
+    let snapshot = route?.snapshot;
     let choice: ScoredChoice;
-    if (route === undefined || snapshot === undefined) {
-      choice = chooseReplica(
-        scored.map((c) => ({ ...c, matchBlocks: 0, sessionReplica: false })),
-        this.options,
-        turn,
-      );
-      if (route !== undefined) choice = { ...choice, reason: 'redis_unavailable' };
-    } else {
+    if (route !== undefined && snapshot !== undefined) {
+      const scored = candidates.map((view) => this.scored(view, route.key, snapshot));
       const hit = scored.some((c) => c.matchBlocks > 0 && c.matchBlocks >= this.options.minMatchBlocks);
       this.metrics.hintLookup(hit ? 'hit' : 'miss');
       choice = chooseReplica(scored, this.options, turn);
+    } else {
+      // No Redis answer: this worker's own memory of the session and its own load only.
+      const local = route === undefined ? undefined : this.recentSessions?.get(route.key.sessionId);
+      snapshot = local === undefined ? undefined : { session: local, replicas: new Map() };
+      const scored = candidates.map((view) => this.scored(view, route?.key, snapshot));
+      choice = chooseReplica(scored, this.options, turn);
+      if (route !== undefined) choice = { ...choice, reason: 'redis_unavailable' };
     }
     this.metrics.routingDecision(choice.reason, choice.name);
     this.metrics.replicaLoad(choice.name, choice.load);
     const chosenView = candidates.find((view) => view.name === choice.name)!;
-    const sticky = route !== undefined && snapshot?.session?.replica === choice.name;
+    const sticky = route !== undefined && route.snapshot?.session?.replica === choice.name;
     if (route !== undefined) this.commit(route, { ...choice, sticky });
     return { endpoint: choice.name, ...this.hintsFor(chosenView, route, sticky) };
   }
@@ -166,6 +172,13 @@ export class CacheAwareSelector implements EndpointSelector {
   private commit(route: PreparedRoute, choice: ScoredChoice & { sticky: boolean }): void {
     if (route.chosen !== undefined) this.release(route.chosen.name); // a retry moved it
     route.chosen = choice;
+    const hashes = route.key.prefixBlockHashes;
+    this.recentSessions?.set(route.key.sessionId, {
+      replica: choice.name,
+      blocks: hashes.length,
+      tailHash: hashes.at(-1) ?? '',
+      atMs: Date.now(),
+    });
     const count = (this.inFlight.get(choice.name) ?? 0) + 1;
     this.inFlight.set(choice.name, count);
     const slot = choice.sticky ? route.snapshot?.session?.slot : undefined;

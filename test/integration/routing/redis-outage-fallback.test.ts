@@ -51,7 +51,7 @@ async function runSessions(
   return outcomes;
 }
 
-test('stopping Redis mid-run fails no request: routing falls back, counts it, and recovers when Redis returns', async () => {
+test('stopping Redis mid-run fails no request: routing falls back, keeps local affinity, counts it, recovers', async () => {
   const counters = new RoutingCounters();
   const options = compileRoutingOptions({ keyPrefix: uniqueName('kpo-test') });
   const store = new RedisRoutingHintStore(redis, new RoutingKeys(options.keyPrefix), options);
@@ -84,6 +84,20 @@ test('stopping Redis mid-run fails no request: routing falls back, counts it, an
     `fallback counted for every request while down (${fallbacksWhileDown})`,
   );
   assert.ok(counters.storeFailures.lookup >= 12);
+  // While Redis was down each session stayed on its replica (the worker's own memory of its sessions).
+  const endpointOf = (turn: number, session: number) => outcomes[(turn - 1) * 6 + session]?.endpoint;
+  for (let session = 0; session < 6; session++) {
+    assert.equal(
+      endpointOf(3, session),
+      endpointOf(2, session),
+      `session ${session} kept its replica in turn 3`,
+    );
+    assert.equal(
+      endpointOf(4, session),
+      endpointOf(2, session),
+      `session ${session} kept its replica in turn 4`,
+    );
+  }
   // After the restart lookups answer again (the hints themselves were lost with the old server).
   assert.ok(
     counters.hints.hit + counters.hints.miss > hintsBeforeStop,

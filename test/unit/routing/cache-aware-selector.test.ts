@@ -96,3 +96,21 @@ test('a retry on another replica moves the local in-flight count with it', async
   assert.equal(selector.localInFlight(other), 0);
   selector.close();
 });
+
+test('without Redis a session this worker routed before stays on its replica', async () => {
+  const store = storeWith(() => Promise.reject(new Error('connection refused')));
+  const counters = new RoutingCounters();
+  const selector = new CacheAwareSelector(store, options, counters);
+  const candidates = [view('a'), view('b'), view('c')];
+  for (const sessionId of ['s1', 's2', 's3']) {
+    await selector.prepare(`${sessionId}-1`, { sessionId, prefixBlockHashes: hashes }, ['a', 'b', 'c']);
+    const first = selector.select(request(`${sessionId}-1`), candidates).endpoint;
+    selector.complete(`${sessionId}-1`);
+    const followUp = { sessionId, prefixBlockHashes: [...hashes, 'h10', 'h11'] };
+    await selector.prepare(`${sessionId}-2`, followUp, ['a', 'b', 'c']);
+    assert.equal(selector.select(request(`${sessionId}-2`), candidates).endpoint, first);
+    selector.complete(`${sessionId}-2`);
+  }
+  assert.equal(counters.reasons.redis_unavailable, 6);
+  selector.close();
+});
