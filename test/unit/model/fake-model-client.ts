@@ -39,6 +39,9 @@ export class FakeModelClient implements ModelClient {
   /** Calls still to fail, with `failWith` (default a retryable KPO_MODEL_HTTP). */
   failNext = 0;
   failWith: KpoError | undefined;
+  /** A batch call takes this long (abortable). */
+  batchDelayMs = 0;
+  abortedBatches = 0;
 
   constructor(
     readonly name: string,
@@ -70,10 +73,20 @@ export class FakeModelClient implements ModelClient {
 
   async generateBatch(
     requests: readonly GenerationRequest[],
-    _options?: CallOptions,
+    options?: CallOptions,
   ): Promise<GenerationResult[]> {
     this.calls.push({ kind: 'batch', requestIds: requests.map((r) => r.requestId), tick: currentTick() });
     this.maybeFail();
+    if (this.batchDelayMs > 0) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, this.batchDelayMs);
+        options?.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          this.abortedBatches++;
+          reject(new KpoError('KPO_CANCELLED', 'batch call aborted'));
+        });
+      });
+    }
     return requests.map((request) => resultFor(this.name, request));
   }
 }

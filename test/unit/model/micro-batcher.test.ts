@@ -150,6 +150,26 @@ describe('MicroBatcher', () => {
     );
   });
 
+  it('one request cancelled during its batch call does not abort the call for the others; all cancelled does', async () => {
+    const client = new FakeModelClient('batchy', true);
+    client.batchDelayMs = 30;
+    const { batcher } = setup({ maxBatchSize: 2, maxWaitMs: 10_000 }, [client]);
+    const first = new AbortController();
+    const pending = ['a', 'b'].map((id, i) => batcher.submit(request(id), i === 0 ? first.signal : never));
+    first.abort();
+    const results = await Promise.all(pending.map(resultOf));
+    assert.equal(client.abortedBatches, 0);
+    assert.equal(results[1]?.text, 'answer to b');
+
+    const both = [new AbortController(), new AbortController()];
+    const cancelled = ['c', 'd'].map((id, i) => batcher.submit(request(id), both[i]!.signal));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const controller of both) controller.abort();
+    const outcomes = await Promise.allSettled(cancelled.map(resultOf));
+    assert.ok(outcomes.every((o) => o.status === 'rejected'));
+    assert.equal(client.abortedBatches, 1);
+  });
+
   it('retries a failed batch call as a whole on the other endpoint', async () => {
     const failing = new FakeModelClient('failing', true);
     failing.failNext = 1;
