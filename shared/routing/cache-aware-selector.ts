@@ -95,8 +95,9 @@ export class CacheAwareSelector implements EndpointSelector {
     const turn = this.turn++;
     let snapshot = route?.snapshot;
     let choice: ScoredChoice;
+    let scored: ScoredCandidate[];
     if (route !== undefined && snapshot !== undefined) {
-      const scored = candidates.map((view) => this.scored(view, route.key, snapshot));
+      scored = candidates.map((view) => this.scored(view, route.key, snapshot));
       const hit = scored.some((c) => c.matchBlocks > 0 && c.matchBlocks >= this.options.minMatchBlocks);
       this.metrics.hintLookup(hit ? 'hit' : 'miss');
       choice = chooseReplica(scored, this.options, turn);
@@ -104,12 +105,12 @@ export class CacheAwareSelector implements EndpointSelector {
       // No Redis answer: this worker's own memory of the session and its own load only.
       const local = route === undefined ? undefined : this.recentSessions?.get(route.key.sessionId);
       snapshot = local === undefined ? undefined : { session: local, replicas: new Map() };
-      const scored = candidates.map((view) => this.scored(view, route?.key, snapshot));
+      scored = candidates.map((view) => this.scored(view, route?.key, snapshot));
       choice = chooseReplica(scored, this.options, turn);
       if (route !== undefined) choice = { ...choice, reason: 'redis_unavailable' };
     }
     this.metrics.routingDecision(choice.reason, choice.name);
-    this.metrics.replicaLoad(choice.name, choice.load);
+    for (const candidate of scored) this.metrics.replicaLoad(candidate.name, candidate.load);
     const chosenView = candidates.find((view) => view.name === choice.name)!;
     const sticky = route !== undefined && route.snapshot?.session?.replica === choice.name;
     if (route !== undefined) this.commit(route, { ...choice, sticky });
