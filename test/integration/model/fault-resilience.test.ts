@@ -214,7 +214,10 @@ describe('model streams that break', () => {
       })(),
       (error: unknown) => error instanceof KpoError && error.code === 'KPO_MODEL_STREAM',
     );
-    assert.ok(chunks.length > 0 && chunks.length < 10, `some tokens arrived before the cut (${chunks.length})`);
+    assert.ok(
+      chunks.length > 0 && chunks.length < 10,
+      `some tokens arrived before the cut (${chunks.length})`,
+    );
     assert.equal(
       (await simMetric(sim.url, 'kpo_sim_requests_total')) - before,
       1,

@@ -9,7 +9,7 @@ describe('CancelRegistry', () => {
     const tracked = registry.track('r1');
     assert.equal(registry.cancel('r1', 'stop'), true);
     assert.ok(tracked.signal.reason instanceof KpoError);
-    assert.equal((tracked.signal.reason).code, 'KPO_CANCELLED');
+    assert.equal(tracked.signal.reason.code, 'KPO_CANCELLED');
   });
 
   it('remembers a cancel for a request that has not started, which then starts cancelled', () => {
