@@ -64,7 +64,11 @@ export class BatchIntake {
       const source = toSourceRecord(raw);
       const session =
         raw.key === null ? `${key}\u0000@${raw.offset}` : `${key}\u0000${raw.key.toString('latin1')}`;
-      safely(() => this.instrumentation.onFetched?.(source, this.tracker.inFlight));
+      try {
+        this.instrumentation.onFetched?.(source, this.tracker.inFlight);
+      } catch {
+        // instrumentation must not break the worker
+      }
       this.scheduler.enqueue(session, { raw, source, handle, rejected });
       taken += 1;
     }

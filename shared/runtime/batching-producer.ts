@@ -15,9 +15,14 @@ import type { OutgoingRecord, ProducerPort } from '../kafka/kafka-port.ts';
 
 interface Pending {
   readonly record: OutgoingRecord;
-  readonly guard: (() => boolean) | undefined;
+  readonly guard: SendGuard | undefined;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** A record is sent only while its guard is active (its source partition still assigned). */
+export interface SendGuard {
+  readonly active: boolean;
 }
 
 const revoked = (): KpoError =>
@@ -36,7 +41,7 @@ export class BatchingProducer {
   ) {}
 
   /** Resolves once the broker acknowledged the record (acks=all); rejects with a KpoError. */
-  send(record: OutgoingRecord, guard?: () => boolean): Promise<void> {
+  send(record: OutgoingRecord, guard?: SendGuard): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ record, guard, resolve, reject });
       this.schedule();
@@ -76,7 +81,7 @@ export class BatchingProducer {
     while (this.pending.length > 0 && !this.held) {
       const batch: Pending[] = [];
       for (const p of this.pending.splice(0, this.maxBatch)) {
-        if (p.guard && !p.guard()) p.reject(revoked());
+        if (p.guard && !p.guard.active) p.reject(revoked());
         else batch.push(p);
       }
       if (batch.length === 0) continue;

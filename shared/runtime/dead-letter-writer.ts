@@ -7,12 +7,12 @@ import type { KpoError } from '../errors/kpo-error.ts';
 import type { ConsumedRecord } from '../kafka/kafka-port.ts';
 import { HEADER } from '../messages/header-names.ts';
 import type { RecordCodec } from '../serde/record-codec.ts';
-import type { BatchingProducer } from './batching-producer.ts';
+import type { BatchingProducer, SendGuard } from './batching-producer.ts';
 import type { DeadLetterRecord } from './dead-letter-record.ts';
 
 export interface DeadLetterInput {
   /** False once the source partition was revoked: the write is refused if still queued. */
-  readonly guard?: () => boolean;
+  readonly guard?: SendGuard;
   readonly raw: ConsumedRecord;
   readonly error: KpoError;
   readonly attempts: number;

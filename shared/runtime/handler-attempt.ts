@@ -4,9 +4,10 @@
  * aroundHandler context, and emit() that encodes, stamps the de-dup identity
  * and trace headers, and produces keyed by the input key.
  *
- * Hot path: AbortController/EventTarget are costly in Node, so the signal is
- * created only when a handler reads context.signal, and forced shutdown walks
- * a set of running attempts instead of adding a listener per attempt.
+ * Hot path (tens of thousands of records/s): AbortController/EventTarget are
+ * costly in Node, so the signal is created only when a handler reads
+ * context.signal; forced shutdown and handler timeouts walk the set of running
+ * attempts (one sweep timer) instead of a listener and a timer per attempt.
  */
 import { KpoError, toKpoError } from '../errors/kpo-error.ts';
 import { HEADER } from '../messages/header-names.ts';
@@ -29,6 +30,10 @@ export interface AttemptResult {
 /** Abort state of one running attempt. */
 class AttemptAbort {
   reason: KpoError | undefined;
+  timeout: (() => KpoError) | undefined;
+
+  constructor(readonly deadline: number) {}
+
   private controller: AbortController | undefined;
   private rejectRace: ((reason: KpoError) => void) | undefined;
 
@@ -60,8 +65,12 @@ class AttemptAbort {
   }
 }
 
+/** How often handler deadlines are checked: a timeout fires up to this late. */
+const SWEEP_MS = 50;
+
 export class HandlerAttempt<In, Out> {
   private readonly running = new Set<AttemptAbort>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: CompiledStageWorkerOptions<In, Out>,
@@ -81,21 +90,34 @@ export class HandlerAttempt<In, Out> {
     );
   }
 
+  private sweep(): void {
+    const now = performance.now();
+    for (const attempt of this.running) {
+      if (attempt.deadline <= now && attempt.timeout) attempt.abort(attempt.timeout());
+    }
+    if (this.running.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
   /** Never rejects: a failure comes back as a KpoError in the result. */
   async run(item: WorkItem, input: In, identity: Identity, attempt: number): Promise<AttemptResult> {
     const { handler, settings, instrumentation, stage } = this.options;
-    const abort = new AttemptAbort();
-    this.running.add(abort);
-    const timer = setTimeout(() => {
-      abort.abort(
-        new KpoError('KPO_TIMEOUT', `handler ran past ${settings.handlerTimeoutMs} ms`, {
-          retryable: true,
-          context: this.context(item, identity, attempt),
-        }),
-      );
-    }, settings.handlerTimeoutMs);
     const started = performance.now();
-    safely(() => instrumentation.onHandlerStart?.(item.source, attempt));
+    const abort = new AttemptAbort(started + settings.handlerTimeoutMs);
+    abort.timeout = () =>
+      new KpoError('KPO_TIMEOUT', `handler ran past ${settings.handlerTimeoutMs} ms`, {
+        retryable: true,
+        context: this.context(item, identity, attempt),
+      });
+    this.running.add(abort);
+    this.sweeper ??= setInterval(() => this.sweep(), Math.min(SWEEP_MS, settings.handlerTimeoutMs));
+    try {
+      instrumentation.onHandlerStart?.(item.source, attempt);
+    } catch {
+      // instrumentation must not break the worker
+    }
     const body = async (outgoingHeaders: () => Record<string, string>): Promise<void> => {
       let nextSeq = 0;
       const emit = async (output: Out, emitOptions: EmitOptions = {}): Promise<void> => {
@@ -123,9 +145,13 @@ export class HandlerAttempt<In, Out> {
               [HEADER.producedBy]: stage,
             },
           },
-          () => item.handle.active,
+          item.handle,
         );
-        safely(() => instrumentation.onOutput?.(topic));
+        try {
+          instrumentation.onOutput?.(topic);
+        } catch {
+          // instrumentation must not break the worker
+        }
       };
       const handlerContext: HandlerContext<Out> = {
         source: item.source,
@@ -141,7 +167,11 @@ export class HandlerAttempt<In, Out> {
       if (instrumentation.aroundHandler) await instrumentation.aroundHandler(item.source, body);
       else await body(noHeaders);
       const durationMs = performance.now() - started;
-      safely(() => instrumentation.onHandlerEnd?.(item.source, 'ok', durationMs));
+      try {
+        instrumentation.onHandlerEnd?.(item.source, 'ok', durationMs);
+      } catch {
+        // instrumentation must not break the worker
+      }
       return { durationMs };
     } catch (error) {
       return {
@@ -149,7 +179,6 @@ export class HandlerAttempt<In, Out> {
         durationMs: performance.now() - started,
       };
     } finally {
-      clearTimeout(timer);
       this.running.delete(abort);
     }
   }

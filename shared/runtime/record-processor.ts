@@ -17,6 +17,8 @@ import type { WorkItem } from './work-item.ts';
 
 export type RecordOutcome = 'done' | 'abandoned';
 
+const EMPTY = Buffer.alloc(0);
+
 function asNonRetryable(error: unknown, code: ErrorCode): KpoError {
   if (error instanceof KpoError) return error;
   return new KpoError(code, error instanceof Error ? error.message : String(error), { cause: error });
@@ -33,10 +35,15 @@ export class RecordProcessor<In, Out> {
 
   async process(item: WorkItem): Promise<RecordOutcome> {
     if (!item.handle.active || this.forcedStop.aborted) return 'abandoned';
-    const decoded = await this.decode(item);
-    if (decoded === 'abandoned') return decoded;
-    if (decoded instanceof KpoError) return this.deadLetter(item, decoded, 1);
-    const input = decoded.input;
+    let input: In;
+    try {
+      input = await this.options.inputCodec.decode(item.raw.value ?? EMPTY);
+    } catch (error) {
+      const decoded = await this.decodeAgain(item, error);
+      if (decoded === 'abandoned') return decoded;
+      if (decoded instanceof KpoError) return this.deadLetter(item, decoded, 1);
+      input = decoded.input;
+    }
     let identity: Identity;
     try {
       identity = this.options.handler.identify(input);
@@ -67,16 +74,22 @@ export class RecordProcessor<In, Out> {
     return this.handleWithRetries(item, input, identity);
   }
 
-  private async decode(item: WorkItem): Promise<{ input: In } | KpoError | 'abandoned'> {
+  /** The first decode failed: retry while the failure is retryable (a registry outage), else give it back. */
+  private async decodeAgain(
+    item: WorkItem,
+    firstError: unknown,
+  ): Promise<{ input: In } | KpoError | 'abandoned'> {
+    let error = firstError;
     for (let attempt = 1; ; attempt += 1) {
+      const failure = asNonRetryable(error, 'KPO_DECODE_BODY').withContext(this.context(item));
+      const decision = this.retry.decide(failure, attempt);
+      if (!decision.retry) return failure;
+      safely(() => this.options.instrumentation.onRetry?.(item.source, attempt, decision.delayMs, failure));
+      if (!(await abortableSleep(decision.delayMs, this.forcedStop))) return 'abandoned';
       try {
-        return { input: await this.options.inputCodec.decode(item.raw.value ?? Buffer.alloc(0)) };
-      } catch (error) {
-        const failure = asNonRetryable(error, 'KPO_DECODE_BODY').withContext(this.context(item));
-        const decision = this.retry.decide(failure, attempt);
-        if (!decision.retry) return failure;
-        safely(() => this.options.instrumentation.onRetry?.(item.source, attempt, decision.delayMs, failure));
-        if (!(await abortableSleep(decision.delayMs, this.forcedStop))) return 'abandoned';
+        return { input: await this.options.inputCodec.decode(item.raw.value ?? EMPTY) };
+      } catch (next) {
+        error = next;
       }
     }
   }
@@ -128,7 +141,7 @@ export class RecordProcessor<In, Out> {
           raw: item.raw,
           error,
           attempts,
-          guard: () => item.handle.active,
+          guard: item.handle,
           ...identity,
         });
         break;

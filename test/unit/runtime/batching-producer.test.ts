@@ -45,12 +45,12 @@ test('while held nothing is sent; on release records whose guard fails are refus
   const port = new RecordingProducer();
   const producer = new BatchingProducer(port, 10);
   producer.hold();
-  let revoked = false;
+  const guard = { active: true };
   const kept = producer.send(record(0));
-  const dropped = producer.send(record(1), () => !revoked);
+  const dropped = producer.send(record(1), guard);
   await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(port.requests.length, 0);
-  revoked = true;
+  guard.active = false;
   const refusal = assert.rejects(
     dropped,
     (e: unknown) => e instanceof KpoError && e.code === 'KPO_CANCELLED',
