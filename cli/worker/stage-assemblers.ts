@@ -4,6 +4,7 @@ import type { StageAssembly, StageDeps } from './stage-assembly.ts';
 import { assembleRagStage } from './stages/rag-stage.ts';
 import { assembleAssembleStage } from './stages/assemble-stage.ts';
 import { assemblePostStage } from './stages/post-stage.ts';
+import { assembleInferenceStage } from './stages/inference-stage.ts';
 import { assembleStreamStage } from './stages/stream-stage.ts';
 
 /** Each stage's assembly, with its message types erased for the generic worker runner. */
@@ -15,9 +16,10 @@ function erased<In, Out>(
   return assemble;
 }
 
-export const STAGE_ASSEMBLERS: Partial<Record<StageName, (deps: StageDeps) => Promise<AnyStageAssembly>>> = {
+export const STAGE_ASSEMBLERS: Record<StageName, (deps: StageDeps) => Promise<AnyStageAssembly>> = {
   rag: erased(assembleRagStage),
   assemble: erased(assembleAssembleStage),
+  inference: erased(assembleInferenceStage),
   post: erased(assemblePostStage),
   stream: erased(assembleStreamStage),
 };

@@ -205,7 +205,7 @@ export interface TokenChunk {
   replyTo: string | null;
   /** The request's createdAtMs, for end-to-end latency. */
   requestCreatedAtMs: number;
-  /** On the final chunk: the user turn, so the stream stage can append the exchange to history. */
+  /** On the first and the final chunk: the user turn, so the stream stage can append the exchange to history. */
   userTurn: string | null;
 }
 

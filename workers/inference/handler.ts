@@ -48,22 +48,26 @@ export class InferenceHandler implements StageHandler<AssembledPrompt, TokenChun
     const tracked = this.deps.cancels.track(requestId);
     const signal = AbortSignal.any([context.signal, tracked.signal]);
     let seq = 0;
-    const chunk = (text: string, tokenCount: number, final: FinalFields | undefined): TokenChunk => ({
-      requestId,
-      sessionId: input.request.sessionId,
-      seq: seq++,
-      text,
-      tokenCount,
-      final: final !== undefined,
-      finishReason: final?.finishReason ?? null,
-      usage: final?.usage ?? null,
-      timings: final?.timings ?? null,
-      attempt: context.attempt,
-      error: final?.error ?? null,
-      replyTo: input.request.replyTo,
-      requestCreatedAtMs: input.request.createdAtMs,
-      userTurn: final === undefined ? null : userTurnOf(input),
-    });
+    const chunk = (text: string, tokenCount: number, final: FinalFields | undefined): TokenChunk => {
+      const position = seq++;
+      return {
+        requestId,
+        sessionId: input.request.sessionId,
+        seq: position,
+        text,
+        tokenCount,
+        final: final !== undefined,
+        finishReason: final?.finishReason ?? null,
+        usage: final?.usage ?? null,
+        timings: final?.timings ?? null,
+        attempt: context.attempt,
+        error: final?.error ?? null,
+        replyTo: input.request.replyTo,
+        requestCreatedAtMs: input.request.createdAtMs,
+        // On the first chunk too: post may end the stream early and drop the model's final chunk.
+        userTurn: final !== undefined || position === 0 ? userTurnOf(input) : null,
+      };
+    };
     const emit = async (value: TokenChunk) => context.emit(value, { seq: value.seq });
     const coalescer = new TokenCoalescer(this.deps, (piece) =>
       emit(chunk(piece.text, piece.tokenCount, undefined)),

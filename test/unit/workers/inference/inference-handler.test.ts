@@ -77,7 +77,7 @@ async function* tokens(
 }
 
 describe('InferenceHandler', () => {
-  it('writes coalesced chunks with seq from 0, then a final chunk with finish reason, usage, timings and the user turn', async () => {
+  it('writes coalesced chunks with seq from 0, then a final chunk with finish reason, usage, timings and the user turn (also on the first chunk)', async () => {
     const { handler } = handlerWith(() => tokens(['a', ' b', ' c', ' d', ' e']));
     const { ctx, emitted } = context();
     await handler.handle(input, ctx);
@@ -96,7 +96,9 @@ describe('InferenceHandler', () => {
     assert.deepEqual(final.timings, { ttftMs: 20, perTokenMs: 5 });
     assert.equal(final.userTurn, 'what is kafka?');
     assert.equal(final.requestCreatedAtMs, input.request.createdAtMs);
-    assert.equal(emitted[0]!.chunk.userTurn, null);
+    // The first chunk carries it too (post may end the stream before the final chunk); the middle ones do not.
+    assert.equal(emitted[0]!.chunk.userTurn, 'what is kafka?');
+    assert.ok(emitted.slice(1, -1).every((e) => e.chunk.userTurn === null));
   });
 
   it('passes the assembled prompt to the model as messages, token count, params and stop sequences', async () => {
