@@ -80,6 +80,8 @@ async function runConversation(
       }
     }
     const e2eMs = performance.now() - started;
+    // Model tokens as the server counted them; token events are coalesced runs of them.
+    if (terminal.usage) tokens = terminal.usage.completionTokens;
     const ending =
       terminal.type === 'done'
         ? ''
