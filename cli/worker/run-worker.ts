@@ -17,7 +17,10 @@ import { runStageWorker } from '../../shared/runtime/run-stage-worker.ts';
 import { createMessageCodecs } from '../../shared/serde/create-message-codecs.ts';
 import { startTracing } from '../../shared/tracing/start-tracing.ts';
 import { createLogger } from '../../shared/logging/create-logger.ts';
-import { registerWorkerEndpoint, type WorkerEndpointRegistration } from '../../shared/metrics/worker-endpoint-registry.ts';
+import {
+  registerWorkerEndpoint,
+  type WorkerEndpointRegistration,
+} from '../../shared/metrics/worker-endpoint-registry.ts';
 import { createTracingInstrumentation } from '../../shared/tracing/tracing-instrumentation.ts';
 import { loadConfig, requireBrokers } from '../cli-context.ts';
 import { createFailureNotifier } from './failure-notifier.ts';

@@ -55,6 +55,16 @@ function nonNegative(value: number, field: string): RuleViolation | undefined {
   return value < 0 ? { code: 'KPO_VALIDATION', field, reason: `${field} is negative (${value})` } : undefined;
 }
 
+/** seq counts from 0; -1 marks an out-of-band terminal chunk (workers/stream/failure-events.ts), which must be final. */
+function tokenChunkSeq(message: { seq: number; final: boolean }): RuleViolation | undefined {
+  if (message.seq === -1) {
+    return message.final
+      ? undefined
+      : { code: 'KPO_VALIDATION', field: 'seq', reason: 'seq -1 (out of band) is only for a final chunk' };
+  }
+  return nonNegative(message.seq, 'seq');
+}
+
 function promptRequest(
   request: PromptRequest,
   limits: MessageLimits,
@@ -86,7 +96,7 @@ export const MESSAGE_RULES: { readonly [K in MessageKind]: Rule<MessageByKind[K]
     (message.messages.length === 0
       ? { code: 'KPO_VALIDATION', field: 'messages', reason: 'the assembled prompt has no messages' }
       : undefined),
-  tokenChunk: (message) => identity(message) ?? nonNegative(message.seq, 'seq'),
+  tokenChunk: (message) => identity(message) ?? tokenChunkSeq(message),
   clientEvent: (message) => identity(message) ?? nonNegative(message.seq, 'seq'),
   cancel: (message) => identity(message),
   deadLetter: (message) =>

@@ -24,6 +24,16 @@ export class RedisKeyNamespace {
     return `${this.prefix}:history-appended:{${sessionId}}:${requestId}`;
   }
 
+  /** Which inference worker generates a request right now (short lease). */
+  generationLease(sessionId: string, requestId: string): string {
+    return `${this.prefix}:gen-lease:{${sessionId}}:${requestId}`;
+  }
+
+  /** Whether a request's tokens started going out ("started") or its stream ended ("done"). */
+  generationState(sessionId: string, requestId: string): string {
+    return `${this.prefix}:gen-state:{${sessionId}}:${requestId}`;
+  }
+
   /** Stream-stage progress of one request (resume point after a failover). */
   streamProgress(sessionId: string, requestId: string): string {
     return `${this.prefix}:stream-progress:{${sessionId}}:${requestId}`;

@@ -15,6 +15,7 @@ import {
 import { MicroBatcher, type BatchReport } from '../../shared/model/micro-batcher.ts';
 import type { GenerationResult } from '../../shared/model/types.ts';
 import { CancelRegistry } from './cancel-registry.ts';
+import type { GenerationGuard } from './generation-guard.ts';
 import { InferenceHandler, type GenerateStream } from './handler.ts';
 import { inferenceEndpoints } from './model-endpoints.ts';
 import type { InferenceOptions } from './options.ts';
@@ -33,6 +34,10 @@ export interface InferenceStageExtras {
   readonly generate?: (pool: EndpointPool) => GenerateStream;
   readonly onBatch?: (report: BatchReport) => void;
   readonly onResult?: (result: GenerationResult) => void;
+  /** Keeps two workers from streaming one request (see generation-guard.ts). */
+  readonly guard?: GenerationGuard;
+  /** The stream stage's input topic, for out-of-band terminals (required with guard). */
+  readonly terminalTopic?: string;
 }
 
 export function createInferenceStage(
@@ -71,6 +76,8 @@ export function createInferenceStage(
     flushTokens: options.flushTokens,
     flushIntervalMs: options.flushIntervalMs,
     ...(extras.onResult === undefined ? {} : { onResult: extras.onResult }),
+    ...(extras.guard === undefined ? {} : { guard: extras.guard }),
+    ...(extras.terminalTopic === undefined ? {} : { terminalTopic: extras.terminalTopic }),
   });
   return { handler, pool, cancels, batcher };
 }

@@ -17,6 +17,8 @@ import type { HandlerContext, StageHandler } from '../../shared/runtime/stage-ha
 import type { CancelRegistry } from './cancel-registry.ts';
 import { generationRequestOf, userTurnOf } from './generation-request.ts';
 import { TokenCoalescer } from './token-coalescer.ts';
+import type { GenerationClaim, GenerationGuard } from './generation-guard.ts';
+import { OUT_OF_BAND_SEQ } from '../stream/failure-events.ts';
 
 /** How the handler gets a model stream: the pool, the micro-batcher, or cache-aware routing. */
 export type GenerateStream = (
@@ -32,6 +34,10 @@ export interface InferenceHandlerDeps {
   readonly flushIntervalMs: number;
   /** Called once per finished generation (metrics); must not throw. */
   readonly onResult?: (result: GenerationResult) => void;
+  /** Keeps two workers from streaming the same request (at-least-once redelivery). Default: none. */
+  readonly guard?: GenerationGuard;
+  /** Where an interrupted request's out-of-band terminal goes: the stream stage's input. Required with guard. */
+  readonly terminalTopic?: string;
 }
 
 type FinalFields = Pick<TokenChunk, 'finishReason' | 'usage' | 'timings' | 'error'>;
@@ -44,6 +50,55 @@ export class InferenceHandler implements StageHandler<AssembledPrompt, TokenChun
   }
 
   async handle(input: AssembledPrompt, context: HandlerContext<TokenChunk>): Promise<void> {
+    const { requestId, sessionId } = input.request;
+    const outcome = this.deps.guard
+      ? await this.deps.guard.claim(sessionId, requestId, context.signal)
+      : undefined;
+    if (outcome?.kind === 'already-done') return;
+    if (outcome?.kind === 'interrupted') {
+      await this.endInterrupted(input, context);
+      await outcome.claim.finished();
+      return;
+    }
+    await this.generate(input, context, outcome?.claim);
+  }
+
+  /** A worker that had sent tokens died: the client gets an error after what it has, never a second stream. */
+  private async endInterrupted(input: AssembledPrompt, context: HandlerContext<TokenChunk>): Promise<void> {
+    const { request } = input;
+    await context.emit(
+      {
+        requestId: request.requestId,
+        sessionId: request.sessionId,
+        seq: OUT_OF_BAND_SEQ,
+        text: '',
+        tokenCount: 0,
+        final: true,
+        finishReason: 'error',
+        usage: null,
+        timings: null,
+        attempt: context.attempt,
+        error: {
+          code: 'KPO_MODEL_STREAM',
+          message:
+            'the generation was interrupted after tokens went out (its worker stopped); it is not replayed',
+        },
+        replyTo: request.replyTo,
+        requestCreatedAtMs: request.createdAtMs,
+        userTurn: null,
+      },
+      {
+        seq: OUT_OF_BAND_SEQ,
+        ...(this.deps.terminalTopic === undefined ? {} : { topic: this.deps.terminalTopic }),
+      },
+    );
+  }
+
+  private async generate(
+    input: AssembledPrompt,
+    context: HandlerContext<TokenChunk>,
+    claim: GenerationClaim | undefined,
+  ): Promise<void> {
     const { requestId } = input.request;
     const tracked = this.deps.cancels.track(requestId);
     const signal = AbortSignal.any([context.signal, tracked.signal]);
@@ -68,13 +123,22 @@ export class InferenceHandler implements StageHandler<AssembledPrompt, TokenChun
         userTurn: final !== undefined || position === 0 ? userTurnOf(input) : null,
       };
     };
-    const emit = async (value: TokenChunk) => context.emit(value, { seq: value.seq });
+    let started = false;
+    const emit = async (value: TokenChunk) => {
+      if (!started) {
+        started = true;
+        await claim?.started();
+      }
+      await context.emit(value, { seq: value.seq });
+    };
     const coalescer = new TokenCoalescer(this.deps, (piece) =>
       emit(chunk(piece.text, piece.tokenCount, undefined)),
     );
+    let ended = false;
     const finish = async (final: FinalFields) => {
       const rest = await coalescer.drain();
       await emit(chunk(rest.text, rest.tokenCount, final));
+      ended = true;
     };
     try {
       if (tracked.signal.aborted) return await finish(cancelledFinal(tracked.signal.reason));
@@ -111,6 +175,9 @@ export class InferenceHandler implements StageHandler<AssembledPrompt, TokenChun
     } finally {
       coalescer.close();
       tracked.release();
+      // Ended: later deliveries skip it. Not ended: the next owner regenerates, or, if tokens went
+      // out, ends it with an error (the lease store remembers that they did).
+      await (ended ? claim?.finished() : claim?.released());
     }
   }
 }

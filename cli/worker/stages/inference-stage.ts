@@ -9,9 +9,15 @@
  * endpoint, so per-request routing does not apply to it.
  */
 import type { AssembledPrompt, TokenChunk } from '../../../shared/messages/types.ts';
-import { createCacheAwareRouting, type CacheAwareRouting } from '../../../shared/routing/create-cache-aware-routing.ts';
+import {
+  createCacheAwareRouting,
+  type CacheAwareRouting,
+} from '../../../shared/routing/create-cache-aware-routing.ts';
 import type { RoutingOptionsInput } from '../../../shared/routing/routing-options.ts';
 import { CancelListener } from '../../../workers/inference/cancel-listener.ts';
+import { GenerationGuard } from '../../../workers/inference/generation-guard.ts';
+import { RedisGenerationLeaseStore } from '../../../shared/redis/redis-generation-lease-store.ts';
+import { RedisKeyNamespace } from '../../../shared/redis/redis-key-namespace.ts';
 import { createInferenceStage } from '../../../workers/inference/create-inference-handler.ts';
 import { parseInferenceOptions } from '../../../workers/inference/options.ts';
 import { stageSection, type StageAssembly, type StageDeps } from '../stage-assembly.ts';
@@ -22,6 +28,22 @@ function routingSection(deps: StageDeps): { enabled: boolean; options: RoutingOp
     enabled?: boolean;
   } & RoutingOptionsInput;
   return { enabled: enabled && deps.config.endpoints.redisUrl !== undefined, options };
+}
+
+/** Redis-backed; when Redis fails the guard steps aside (at-least-once) and says so on stderr. */
+function generationGuard(deps: StageDeps): GenerationGuard {
+  let unguarded = 0;
+  return new GenerationGuard({
+    store: new RedisGenerationLeaseStore(deps.redis(), new RedisKeyNamespace()),
+    onUnguarded: (error) => {
+      if (unguarded++ % 100 === 0) {
+        const reason = error instanceof Error ? error.message : String(error);
+        process.stderr.write(
+          `${JSON.stringify({ level: 'warn', stage: 'inference', msg: 'generation lease unavailable; generating unguarded', reason, count: unguarded })}\n`,
+        );
+      }
+    },
+  });
 }
 
 export async function assembleInferenceStage(
@@ -39,8 +61,10 @@ export async function assembleInferenceStage(
           workerId: `${process.pid}`,
         })
       : undefined;
+  const guard = deps.config.endpoints.redisUrl === undefined ? undefined : generationGuard(deps);
   const stage = createInferenceStage(deps.config, options, {
     env: deps.env,
+    ...(guard === undefined ? {} : { guard, terminalTopic: deps.config.topics.tokensPost }),
     ...(routing === undefined ? {} : { selector: routing.selector, generate: routing.generate }),
     onBatch: (report) => figures.observeBatchSize(report.size),
     onResult: (result) => {

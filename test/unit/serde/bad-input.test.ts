@@ -276,6 +276,22 @@ describe('records that break a rule → KPO_VALIDATION / KPO_TOO_LARGE, on decod
     await rejectsWithKpoError(codecs.retrievalResult.encode(message), 'KPO_VALIDATION', 'request.sessionId');
   });
 
+  test('a token chunk seq below 0 is refused, except -1 on a final (out-of-band terminal) chunk', async () => {
+    const samples = sampleMessages();
+    await rejectsWithKpoError(
+      codecs.tokenChunk.encode({ ...samples.tokenChunk, seq: -2 }),
+      'KPO_VALIDATION',
+      'seq',
+    );
+    await rejectsWithKpoError(
+      codecs.tokenChunk.encode({ ...samples.tokenChunk, seq: -1, final: false }),
+      'KPO_VALIDATION',
+      'seq',
+    );
+    const terminal = { ...samples.tokenChunk, seq: -1, final: true };
+    assert.equal((await codecs.tokenChunk.decode(await codecs.tokenChunk.encode(terminal))).seq, -1);
+  });
+
   test('token chunks, client events and cancels need their IDs; dead letters need stage and code', async () => {
     const samples = sampleMessages();
     await rejectsWithKpoError(
