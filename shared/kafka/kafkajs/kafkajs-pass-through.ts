@@ -1,6 +1,7 @@
 /**
  * A plain kafkajs consume→produce pass-through with no runtime around it:
- * eachBatch, one idempotent acks=all send of the whole batch, auto-commit.
+ * eachBatch, idempotent acks=all sends of the batch in chunks of maxSendRecords (a whole 1 MiB
+ * fetch in one request can exceed the broker's batch size limit), auto-commit.
  * It exists as the baseline bench/hop.ts compares StageWorker against (kept
  * here so kafkajs stays imported only under shared/kafka).
  */
@@ -17,6 +18,8 @@ export async function startKafkajsPassThrough(options: {
   readonly inputTopic: string;
   readonly outputTopic: string;
   readonly maxWaitTimeMs?: number;
+  /** Default 1000. */
+  readonly maxSendRecords?: number;
 }): Promise<PassThrough> {
   const kafka = new kafkajs.Kafka({
     clientId: 'kpo-raw-pass-through',
@@ -37,11 +40,16 @@ export async function startKafkajsPassThrough(options: {
   await consumer.subscribe({ topic: options.inputTopic, fromBeginning: true });
   await consumer.run({
     eachBatch: async ({ batch }) => {
-      await producer.send({
-        topic: options.outputTopic,
-        acks: -1,
-        messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })),
-      });
+      const chunk = options.maxSendRecords ?? 1_000;
+      for (let i = 0; i < batch.messages.length; i += chunk) {
+        await producer.send({
+          topic: options.outputTopic,
+          acks: -1,
+          messages: batch.messages
+            .slice(i, i + chunk)
+            .map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })),
+        });
+      }
     },
   });
   return {

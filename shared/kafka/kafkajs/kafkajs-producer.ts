@@ -14,6 +14,8 @@ export class KafkajsProducer implements ProducerPort {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      // The idempotent producer's sequence numbers stay valid only if it never gives up on a request.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5_000 },
     });
   }
 
