@@ -107,6 +107,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         }),
       );
       env.MODEL_ENDPOINTS = modelUrls.join(',');
+      // The simulator answers any name; say which ones it serves so an unknown model is refused.
+      env.MODEL_NAMES ??= 'default,sim-8b';
       log(`model servers: ${modelUrls.join(' ')}`);
     }
 

@@ -22,6 +22,7 @@ export const CONFIG_ENV_NAMES = [
   'REDIS_URL',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'MODEL_ENDPOINTS',
+  'MODEL_NAMES',
   'MODEL_API_KEY',
 ] as const;
 
@@ -81,12 +82,16 @@ function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (env.REDIS_URL) endpoints.redisUrl = env.REDIS_URL;
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) endpoints.otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   doc.endpoints = endpoints;
-  // MODEL_ENDPOINTS=http://a:8000,http://b:8000 replaces the file's models with OpenAI-compatible endpoints.
+  // MODEL_ENDPOINTS=http://a:8000,http://b:8000 replaces the file's models with OpenAI-compatible endpoints;
+  // MODEL_NAMES=a,b says which model names they serve (default: any).
   if (env.MODEL_ENDPOINTS) {
-    doc.models = env.MODEL_ENDPOINTS.split(',')
-      .map((url) => url.trim())
-      .filter((url) => url !== '')
-      .map((url, index) => ({ name: `model-${index}`, kind: 'openai', url }));
+    const models = list(env.MODEL_NAMES);
+    doc.models = list(env.MODEL_ENDPOINTS).map((url, index) => ({
+      name: `model-${index}`,
+      kind: 'openai',
+      url,
+      models,
+    }));
   }
   if (env.MODEL_API_KEY && Array.isArray(doc.models)) {
     doc.models = doc.models.map((m: unknown) => (isRecord(m) ? { ...m, apiKey: env.MODEL_API_KEY } : m));
@@ -130,6 +135,13 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     node = (node as Record<PropertyKey, unknown>)[key];
   }
   return node;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

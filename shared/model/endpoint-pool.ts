@@ -55,7 +55,7 @@ export class EndpointPool {
   ): { endpoint: ResilientEndpoint; request: GenerationRequest } {
     const serving = this.endpoints.filter((endpoint) => endpoint.serves(request.model));
     if (serving.length === 0) {
-      throw new KpoError('KPO_MODEL_UNKNOWN', 'no endpoint serves the requested model', {
+      throw new KpoError('KPO_MODEL_UNKNOWN', `no endpoint serves model "${request.model}"`, {
         context: { requestId: request.requestId },
       });
     }

@@ -37,13 +37,21 @@ async function clientFor(pipeline: LocalPipeline): Promise<PromptClient> {
 
 function assertCleanStream(result: TurnResult): void {
   const where = `${result.sessionId} turn ${result.turn}`;
-  assert.equal(result.terminal.type, 'done', `${where}: ${result.terminal.errorCode} ${result.terminal.errorMessage}`);
+  assert.equal(
+    result.terminal.type,
+    'done',
+    `${where}: ${result.terminal.errorCode} ${result.terminal.errorMessage}`,
+  );
   assert.deepEqual(
     result.events.map((e) => e.seq),
     result.events.map((_, i) => i),
     `${where}: event seqs contiguous from 0, no repeats`,
   );
-  assert.equal(result.events.filter((e) => e.type !== 'token').length, 1, `${where}: exactly one terminal event`);
+  assert.equal(
+    result.events.filter((e) => e.type !== 'token').length,
+    1,
+    `${where}: exactly one terminal event`,
+  );
   assert.ok(result.text.length > 0, `${where}: some tokens`);
 }
 
@@ -62,7 +70,10 @@ describe('the pipeline end to end', { concurrency: false }, () => {
     const client = await clientFor(pipeline);
     t.after(() => client.close());
 
-    const results = await runConversations(client, { sessions: SESSIONS, sessionPrefix: `e2e-${Date.now()}` });
+    const results = await runConversations(client, {
+      sessions: SESSIONS,
+      sessionPrefix: `e2e-${Date.now()}`,
+    });
     baseline = answers(results);
     assert.equal(results.length, SESSIONS * TURNS.length);
     results.forEach(assertCleanStream);
@@ -76,12 +87,19 @@ describe('the pipeline end to end', { concurrency: false }, () => {
       expected: results.length,
       timeoutMs: 30_000,
     });
-    const promptOf = new Map(assembled.map((a) => [a.request.requestId, a.messages.map((m) => m.content).join('\n')]));
+    const promptOf = new Map(
+      assembled.map((a) => [a.request.requestId, a.messages.map((m) => m.content).join('\n')]),
+    );
     for (const result of results.filter((r) => r.turn > 0)) {
       const prompt = promptOf.get(result.requestId) ?? '';
-      for (const earlier of results.filter((r) => r.conversation === result.conversation && r.turn < result.turn)) {
+      for (const earlier of results.filter(
+        (r) => r.conversation === result.conversation && r.turn < result.turn,
+      )) {
         const where = `${result.sessionId} turn ${result.turn} sees turn ${earlier.turn}`;
-        assert.ok(prompt.includes(`${TURNS[earlier.turn]} (conversation ${earlier.conversation})`), `${where}: question`);
+        assert.ok(
+          prompt.includes(`${TURNS[earlier.turn]} (conversation ${earlier.conversation})`),
+          `${where}: question`,
+        );
         assert.ok(prompt.includes(earlier.text.trim()), `${where}: answer`);
       }
     }
@@ -126,7 +144,10 @@ describe('the pipeline end to end', { concurrency: false }, () => {
 
       for (const worker of pipeline.workers) {
         const metrics = await (await fetch(`http://127.0.0.1:${worker.httpPort}/metrics`)).text();
-        const handled = [...metrics.matchAll(/^kpo_task_duration_seconds_count\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+        const handled = [...metrics.matchAll(/^kpo_task_duration_seconds_count\{[^}]*\} (\d+)/gm)].reduce(
+          (sum, m) => sum + Number(m[1]),
+          0,
+        );
         console.log(`${worker.name}: ${handled} records`);
         assert.ok(handled > 0, `${worker.name} handled no record`);
       }
@@ -147,7 +168,11 @@ describe('the pipeline end to end', { concurrency: false }, () => {
       for (const result of results) {
         const where = `${result.sessionId} turn ${result.turn}`;
         const expected = baseline.get(`${result.conversation}/${result.turn}`) ?? '';
-        assert.equal(result.events.filter((e) => e.type !== 'token').length, 1, `${where}: one terminal event`);
+        assert.equal(
+          result.events.filter((e) => e.type !== 'token').length,
+          1,
+          `${where}: one terminal event`,
+        );
         const seqs = result.events.map((e) => e.seq);
         assert.equal(new Set(seqs).size, seqs.length, `${where}: no event twice`);
         if (result.terminal.type === 'done') {
@@ -155,7 +180,11 @@ describe('the pipeline end to end', { concurrency: false }, () => {
         } else {
           // A generation whose worker died after tokens went out ends with an error, never a second stream.
           assert.equal(result.terminal.type, 'error', `${where}: ${result.terminal.type}`);
-          assert.equal(result.terminal.errorCode, 'KPO_MODEL_STREAM', `${where}: ${result.terminal.errorMessage}`);
+          assert.equal(
+            result.terminal.errorCode,
+            'KPO_MODEL_STREAM',
+            `${where}: ${result.terminal.errorMessage}`,
+          );
           assert.ok(expected.startsWith(result.text), `${where}: what arrived is a prefix of the answer`);
           interrupted += 1;
         }

@@ -104,4 +104,10 @@ test('MODEL_ENDPOINTS replaces the model list with OpenAI-compatible endpoints',
       ['model-1', 'openai', 'http://127.0.0.1:8002'],
     ],
   );
+  assert.deepEqual(config.models[0]?.models, [], 'any model name without MODEL_NAMES');
+  const named = parsePipelineConfig(
+    {},
+    { MODEL_ENDPOINTS: 'http://127.0.0.1:8001', MODEL_NAMES: 'llama-3-8b, default' },
+  );
+  assert.deepEqual(named.models[0]?.models, ['llama-3-8b', 'default']);
 });

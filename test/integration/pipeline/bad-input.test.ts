@@ -1,0 +1,100 @@
+/**
+ * Bad input through the whole pipeline: an empty prompt, a prompt too long
+ * for the token budget, an unknown model and a session whose history in Redis
+ * is corrupt each end with one error event that says what was wrong, while
+ * good requests sent at the same time complete.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PromptClient } from '../../../shared/client/prompt-client.ts';
+import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import type { ClientEvent } from '../../../shared/messages/types.ts';
+import { createRedisConnection } from '../../../shared/redis/redis-connection.ts';
+import { RedisKeyNamespace } from '../../../shared/redis/redis-key-namespace.ts';
+import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
+import { startLocalPipeline } from '../../../cli/local-pipeline/local-pipeline.ts';
+import type { PromptInput } from '../../../shared/client/prompt-client.ts';
+import { serviceEndpoints } from '../../helpers/services.ts';
+import { uniqueName } from '../../helpers/unique-name.ts';
+import { writeTestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
+
+async function outcome(
+  client: PromptClient,
+  input: PromptInput,
+): Promise<{ events: ClientEvent[]; terminal: ClientEvent }> {
+  const submitted = await client.submit(input);
+  const events: ClientEvent[] = [];
+  for await (const event of submitted.events) events.push(event);
+  return { events, terminal: events.at(-1)! };
+}
+
+test('each kind of bad input gets one error event naming the problem; good requests are unaffected', async (t) => {
+  const { kafkaBrokers, schemaRegistryUrl, redisUrl } = serviceEndpoints();
+  const { env } = writeTestPipelineConfig({ workers: { assemble: { tokenBudget: 1_024 } } });
+  const pipeline = await startLocalPipeline({ workerEnv: env, modelReplicas: 1 });
+  t.after(() => pipeline.stop());
+  const { topics } = pipeline.config;
+  const client = new PromptClient({
+    kafka: new KafkajsClient({ brokers: kafkaBrokers, clientId: 'bad-input-client' }),
+    codecs: await createMessageCodecs({ schemaRegistryUrl }),
+    promptsTopic: topics.prompts,
+    outputTopic: topics.output,
+    cancelTopic: topics.cancel,
+    eventTimeoutMs: 60_000,
+  });
+  t.after(() => client.close());
+
+  const corruptSession = uniqueName('corrupt');
+  const redis = createRedisConnection({ url: redisUrl });
+  t.after(() => redis.disconnect());
+  const historyKey = new RedisKeyNamespace().history(corruptSession);
+  await redis.rpush(historyKey, '{"role":"user","content":"fine"}', 'not json at all {');
+  await redis.expire(historyKey, 600);
+
+  const user = (content: string) => [{ role: 'user' as const, content }];
+  const bad = {
+    empty: outcome(client, { sessionId: uniqueName('empty'), messages: user('   ') }),
+    tooLong: outcome(client, {
+      sessionId: uniqueName('long'),
+      messages: user('kafka partition offset '.repeat(2_000)),
+    }),
+    unknownModel: outcome(client, {
+      sessionId: uniqueName('model'),
+      messages: user('hello?'),
+      model: 'no-such-model',
+    }),
+    corruptHistory: outcome(client, { sessionId: corruptSession, messages: user('and now?') }),
+  };
+  const good = Array.from({ length: 5 }, (_, i) =>
+    outcome(client, {
+      sessionId: uniqueName(`good-${i}`),
+      messages: user('How does Kafka keep order?'),
+      maxTokens: 8,
+    }),
+  );
+
+  const expectations: Record<keyof typeof bad, [string, RegExp]> = {
+    empty: ['KPO_PROMPT_EMPTY', /empty|no user/i],
+    tooLong: ['KPO_PROMPT_TOO_LONG', /token/i],
+    unknownModel: ['KPO_MODEL_UNKNOWN', /no-such-model/],
+    corruptHistory: ['KPO_HISTORY_CORRUPT', /history/i],
+  };
+  for (const [kind, promise] of Object.entries(bad) as [
+    keyof typeof bad,
+    Promise<{ events: ClientEvent[]; terminal: ClientEvent }>,
+  ][]) {
+    const { events, terminal } = await promise;
+    const [code, message] = expectations[kind];
+    assert.equal(terminal.type, 'error', `${kind}: ${terminal.type}`);
+    assert.equal(terminal.errorCode, code, `${kind}: ${terminal.errorMessage}`);
+    assert.match(terminal.errorMessage ?? '', message, kind);
+    assert.equal(events.filter((e) => e.type !== 'token').length, 1, `${kind}: one terminal event`);
+  }
+  for (const result of await Promise.all(good)) {
+    assert.equal(
+      result.terminal.type,
+      'done',
+      `${result.terminal.errorCode}: ${result.terminal.errorMessage}`,
+    );
+  }
+});
