@@ -68,9 +68,9 @@ export async function runWorker(stage: StageName, env: NodeJS.ProcessEnv = proce
   await notifier.start();
   await assembly.start?.();
 
-  let endpoint: WorkerEndpointRegistration | undefined;
+  const registration: { endpoint?: WorkerEndpointRegistration } = {};
   const cleanup = async (): Promise<void> => {
-    endpoint?.unregister();
+    registration.endpoint?.unregister();
     await Promise.allSettled([assembly.close(), notifier.close(), tracing.shutdown()]);
     redis?.disconnect();
   };
@@ -99,6 +99,6 @@ export async function runWorker(stage: StageName, env: NodeJS.ProcessEnv = proce
   running.http.addRoute('/metrics', metricsRoute(metrics.registry));
   metrics.observeWorker(() => running.worker.stats());
   // Discovery for `kpo status` and the local Prometheus (file_sd under .kpo/workers/).
-  endpoint = registerWorkerEndpoint({ stage, target: `127.0.0.1:${running.httpPort}` });
+  registration.endpoint = registerWorkerEndpoint({ stage, target: `127.0.0.1:${running.httpPort}` });
   process.stdout.write(`kpo-worker ready stage=${stage} pid=${process.pid} http=${running.httpPort}\n`);
 }
