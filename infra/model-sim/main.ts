@@ -10,7 +10,8 @@ import { startSimServer } from './sim-server.ts';
 
 const program = new Command('model-sim')
   .description('Simulated OpenAI-compatible / llama.cpp model server (one replica)')
-  .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', Number)
+  .option('--port <n>', 'port (0 = any free port)', Number)
+  .option('--host <address>', 'address to listen on (default 127.0.0.1)')
   .option('--replica-id <name>', 'replica name in /metrics and /health')
   .option('--model-name <name>', 'model name reported by the server')
   .option('--ttft-base-ms <ms>', 'fixed part of time to first token', Number)

@@ -25,8 +25,10 @@ export const faultOptionsSchema = z
 
 export const simOptionsSchema = z
   .object({
-    /** TCP port on 127.0.0.1; 0 picks a free one. Default 8001. */
+    /** TCP port; 0 picks a free one. Default 8001. */
     port: z.number().int().min(0).max(65535).default(8001),
+    /** Address to listen on. Default 127.0.0.1 (containers set 0.0.0.0). */
+    host: z.string().min(1).default('127.0.0.1'),
     /** Name of this replica in /metrics and /health. Default "sim-<port>". */
     replicaId: z.string().min(1).optional(),
     /** Model name reported in responses and /v1/models. Default "sim-8b". */
@@ -64,6 +66,7 @@ export type SimOptionsInput = z.input<typeof simOptionsSchema>;
 /** Environment variable of each numeric or boolean knob (faults included). */
 export const SIM_ENV: Readonly<Record<string, string>> = {
   port: 'MODEL_SIM_PORT',
+  host: 'MODEL_SIM_HOST',
   ttftBaseMs: 'MODEL_SIM_TTFT_BASE_MS',
   prefillMsPerToken: 'MODEL_SIM_PREFILL_MS_PER_TOKEN',
   interTokenMs: 'MODEL_SIM_INTER_TOKEN_MS',

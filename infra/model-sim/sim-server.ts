@@ -170,7 +170,7 @@ export async function startSimServer(options: SimOptions): Promise<RunningSim> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
+    server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   if (options.replicaId === undefined && options.port === 0) {

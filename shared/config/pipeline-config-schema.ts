@@ -44,6 +44,8 @@ export const stageSchema = z
     shutdownGraceMs: positiveInt.default(30_000),
     /** Port of /healthz, /readyz and /metrics. 0 = any free port. Default 0. */
     httpPort: nonNegativeInt.max(65_535).default(0),
+    /** Address of that HTTP server. Default 127.0.0.1; containers set 0.0.0.0 so Prometheus can scrape. */
+    httpHost: z.string().min(1).default('127.0.0.1'),
   })
   .strict()
   .superRefine((stage, ctx) => {

@@ -21,6 +21,7 @@ export async function runStageWorker<In, Out>(
   const worker = new StageWorker(options);
   const http = new HealthServer({
     port: worker.options.settings.httpPort,
+    host: worker.options.settings.httpHost,
     probes: {
       live: () => worker.health().live,
       ready: () => worker.health().ready,

@@ -83,3 +83,18 @@ test('files the compose services mount or run exist in the repo', () => {
     if (script) assert.ok(existsSync(join(PROJECT_ROOT, script)), `${name} runs ${script}`);
   }
 });
+
+test('Prometheus in compose scrapes every stage worker where the worker serves /metrics', () => {
+  const scrape = readFileSync(join(PROJECT_ROOT, 'infra', 'prometheus', 'prometheus-compose.yml'), 'utf8');
+  const env = services.inference?.environment ?? {};
+  const config = loadPipelineConfig({ path: join(PROJECT_ROOT, env.KPO_CONFIG!.replace('/app/', '')), env });
+  for (const stage of STAGE_NAMES) {
+    const { httpPort, httpHost } = config.stages[stage];
+    assert.equal(httpHost, '0.0.0.0', `${stage} must listen beyond the container's loopback`);
+    assert.match(
+      scrape,
+      new RegExp(`names: \\[${stage}\\], type: A, port: ${httpPort} `),
+      `${stage} scraped on ${httpPort}`,
+    );
+  }
+});
