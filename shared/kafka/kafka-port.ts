@@ -129,6 +129,8 @@ export interface AdminPort {
   /** Creates missing topics and waits for leaders; existing topics are left as they are. */
   createTopics(topics: readonly TopicSpec[]): Promise<void>;
   deleteTopics(topics: readonly string[]): Promise<void>;
+  /** Names of every topic on the cluster (cheap; lets callers avoid describing topics that do not exist). */
+  listTopics(): Promise<readonly string[]>;
   /** Partition ids of a topic, ascending. */
   describeTopic(topic: string): Promise<{ readonly topic: string; readonly partitions: readonly number[] }>;
   topicOffsets(topic: string): Promise<readonly PartitionWatermarks[]>;

@@ -14,12 +14,12 @@ export interface TopicCheck {
 }
 
 export async function checkTopics(admin: AdminPort, specs: readonly TopicSpec[]): Promise<TopicCheck[]> {
+  const existing = new Set(await admin.listTopics());
   return Promise.all(
     specs.map(async (spec) => {
-      const actual = await admin.describeTopic(spec.topic).then(
-        (d) => d.partitions.length,
-        () => undefined,
-      );
+      const actual = existing.has(spec.topic)
+        ? (await admin.describeTopic(spec.topic)).partitions.length
+        : undefined;
       const status =
         actual === undefined ? 'missing' : actual === spec.partitions ? 'ok' : 'partition-mismatch';
       return { topic: spec.topic, expectedPartitions: spec.partitions, actualPartitions: actual, status };

@@ -40,6 +40,14 @@ export class KafkajsAdmin implements AdminPort {
     }
   }
 
+  async listTopics(): Promise<readonly string[]> {
+    try {
+      return await this.admin.listTopics();
+    } catch (error) {
+      throw kafkaError(error, 'list topics failed', {});
+    }
+  }
+
   async describeTopic(
     topic: string,
   ): Promise<{ readonly topic: string; readonly partitions: readonly number[] }> {

@@ -208,6 +208,7 @@ export function kafkaPortContract(adapter: string, makeClient: () => KafkaClient
       t.after(() => admin.close());
       await admin.createTopics([{ topic: name, partitions: 3 }]);
       assert.deepEqual((await admin.describeTopic(name)).partitions, [0, 1, 2]);
+      assert.ok((await admin.listTopics()).includes(name), 'listTopics names the new topic');
       await produce(t, kafka, name, 30, 30);
       const offsets = await admin.topicOffsets(name);
       assert.equal(offsets.length, 3);
