@@ -10,11 +10,11 @@ import {
   type PipelineConfig,
   type StageName,
 } from '../../shared/config/pipeline-config-schema.ts';
-import { PROJECT_ROOT, stackHome } from '../../shared/config/stack-endpoints.ts';
+import { PROJECT_ROOT, readStackEndpoints, stackHome } from '../../shared/config/stack-endpoints.ts';
 import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
 import { ensureTopics } from '../../shared/pipeline/ensure-topics.ts';
 import { pipelineTopicSpecs } from '../../shared/pipeline/pipeline-topics.ts';
-import { stackUp } from '../../infra/stack/local-stack.ts';
+import { stackDown, stackUp } from '../../infra/stack/local-stack.ts';
 import { ChildProcessGroup } from './child-process-group.ts';
 
 export const WORKER_READY_LINE = /^kpo-worker ready stage=(\S+) pid=(\d+) http=(\d+)/;
@@ -58,10 +58,21 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   const log = options.log ?? (() => undefined);
   const logDir = options.logDir ?? join(stackHome(), 'logs', 'pipeline');
   const group = new ChildProcessGroup();
+  // Services this call started itself are stopped with the pipeline; ones found running are left alone.
+  let startedStack = false;
+  const stopAll = async (): Promise<void> => {
+    await group.stopAll();
+    if (startedStack) await stackDown((line) => log(`stack: ${line}`));
+  };
   try {
     let config = loadPipelineConfig({ env: { ...process.env, ...options.workerEnv } });
-    if (!config.endpoints.kafkaBrokers || !config.endpoints.redisUrl) {
+    // Nothing configured, or the endpoints are the local stack's (possibly stale): make sure it runs.
+    const stack = readStackEndpoints();
+    const usesStack =
+      !config.endpoints.kafkaBrokers || config.endpoints.kafkaBrokers[0] === stack?.kafkaBroker;
+    if (usesStack || !config.endpoints.redisUrl) {
       const up = await stackUp((line) => log(`stack: ${line}`));
+      startedStack = up.started.length > 0;
       log(`stack ready in ${up.readyMs} ms`);
       config = loadPipelineConfig({ env: { ...process.env, ...options.workerEnv } });
     }
@@ -133,9 +144,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     for (const stage of STAGE_NAMES) {
       await Promise.all(Array.from({ length: options.replicas?.[stage] ?? 1 }, () => startWorker(stage)));
     }
-    return { config, env, modelUrls, workers, group, startWorker, stop: () => group.stopAll() };
+    return { config, env, modelUrls, workers, group, startWorker, stop: stopAll };
   } catch (error) {
-    await group.stopAll();
+    await stopAll();
     throw error;
   }
 }

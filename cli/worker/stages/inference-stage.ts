@@ -65,9 +65,7 @@ export async function assembleInferenceStage(
   const stage = createInferenceStage(deps.config, options, {
     env: deps.env,
     ...(guard === undefined ? {} : { guard, terminalTopic: deps.config.topics.tokensPost }),
-    ...(routing === undefined
-      ? {}
-      : { selector: routing.selector, generate: (pool) => routing.generate(pool) }),
+    ...(routing === undefined ? {} : { selector: routing.selector }),
     onBatch: (report) => figures.observeBatchSize(report.size),
     onResult: (result) => {
       figures.observeTimeToFirstToken(result.timings.ttftMs / 1000);
