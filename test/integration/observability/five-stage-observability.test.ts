@@ -1,163 +1,266 @@
 /**
- * Issue 8's "done when", on real services: five worker processes (one per
- * stage name) pass records along real Kafka topics, instrumented like
- * `kpo worker`. Checks: one trace per request across the five processes with
- * parent/child order rag → assemble → infer → post → stream (collected by a
- * test OTLP receiver); every metric the dashboards use is exported by a real
- * /metrics scrape; a real Prometheus scraping the workers answers
- * histogram_quantile(0.99, …) with a number for every stage; runStatus (kpo
- * status --json) lists all five stages with their figures.
+ * Issue 8's "done when", with the project's real stage workers: the whole
+ * pipeline from startLocalPipeline (one `kpo worker <stage>` process per stage,
+ * one simulated model) on real Kafka, registry and Redis, with real prompts
+ * from the client library. Checks: each request is one trace across the five
+ * processes with parent/child order rag → assemble → infer → post → stream
+ * (collected by a test OTLP receiver); a real Prometheus discovering the
+ * workers through their file_sd files answers histogram_quantile(0.99, …)
+ * with a number for every stage; every metric the dashboards use is exported
+ * by each worker's /metrics; `kpo status --json` lists the five stages with
+ * consumers and figures.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { KafkajsGroupDescriber } from '../../../cli/status/group-describer.ts';
-import { runStatus } from '../../../cli/status/run-status.ts';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { StatusReport } from '../../../cli/status/status-report.ts';
+import { startLocalPipeline, type LocalPipeline } from '../../../cli/local-pipeline/local-pipeline.ts';
+import { PromptClient } from '../../../shared/client/prompt-client.ts';
+import { STAGE_NAMES, type StageName } from '../../../shared/config/pipeline-config-schema.ts';
 import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
-import type { AdminPort, KafkaClientPort, ProducerPort } from '../../../shared/kafka/kafka-port.ts';
 import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
 import { infraMetricNames } from '../../../shared/metrics/dashboard-expressions.ts';
 import { declaredMetricNames } from '../../../shared/metrics/exposition-parser.ts';
 import { METRIC_NAMES } from '../../../shared/metrics/metric-names.ts';
 import { listWorkerEndpoints } from '../../../shared/metrics/worker-endpoint-registry.ts';
+import { pipelineTopicSpecs, stageTopics } from '../../../shared/pipeline/pipeline-topics.ts';
+import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
+import { spanNameOf } from '../../../shared/tracing/stage-span-names.ts';
 import { OtlpTraceReceiver, type ReceivedSpan } from '../../fixtures/otlp/otlp-trace-receiver.ts';
-import type { TestInput } from '../../fixtures/runtime/test-records.ts';
+import { spanChainFrom } from '../../fixtures/otlp/span-chains.ts';
+import { runConversations, TURNS, type TurnResult } from '../../helpers/pipeline-conversations.ts';
 import { serviceEndpoints } from '../../helpers/services.ts';
-import { uniqueName } from '../../helpers/unique-name.ts';
+import { writeTestPipelineConfig, type TestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { startPrometheus } from './prometheus-process.ts';
-import { startStageProcesses, type StageProcess, type StageProcessSpec } from './stage-process-group.ts';
+import { startPrometheus, type RunningPrometheus } from './prometheus-process.ts';
 
-const STAGES = ['rag', 'assemble', 'inference', 'post', 'stream'] as const;
-const SPAN_ORDER = ['rag', 'assemble', 'infer', 'post', 'stream'];
-const REQUESTS = 6;
-const PARTITIONS = 2;
+const SPAN_ORDER = STAGE_NAMES.map(spanNameOf);
+const TRACED_SESSIONS = 4;
+const CONSUMER_KIND = 5;
 
-let kafka: KafkaClientPort;
-let admin: AdminPort;
-let producer: ProducerPort;
+let kpoHome: string;
+let pipelineFile: TestPipelineConfig;
 let receiver: OtlpTraceReceiver;
-let workersDir: string;
-let specs: StageProcessSpec[];
-let topics: string[];
-let workers: { readonly processes: readonly StageProcess[]; stop(): Promise<void> } | undefined;
-let sent = 0;
-let groupPrefix: string;
+let prometheus: RunningPrometheus | undefined;
+let pipeline: LocalPipeline | undefined;
+let client: PromptClient | undefined;
+let traced: TurnResult[] = [];
 
-async function send(count: number, prefix: string): Promise<void> {
-  const records = Array.from({ length: count }, (_, i) => {
-    const input: TestInput = {
-      session: `${prefix}-s${i % 3}`,
-      n: sent + i,
-      requestId: `${prefix}-r${sent + i}`,
-    };
-    return { topic: topics[0]!, key: input.session, value: Buffer.from(JSON.stringify(input)) };
-  });
-  sent += count;
-  await producer.send(records);
+function assertDone(results: readonly TurnResult[]): void {
+  for (const r of results) {
+    assert.equal(
+      r.terminal.type,
+      'done',
+      `${r.sessionId}: ${r.terminal.errorCode} ${r.terminal.errorMessage}`,
+    );
+  }
 }
+
+const groupOf = (stage: StageName): string => `${pipelineFile.config.groupPrefix}-${stage}`;
 
 before(async () => {
   const endpoints = serviceEndpoints();
-  kafka = new KafkajsClient({ brokers: endpoints.kafkaBrokers, logLevel: 'nothing' });
-  admin = kafka.createAdmin();
-  await admin.connect();
-  const base = uniqueName('obs');
-  groupPrefix = base;
-  topics = Array.from({ length: STAGES.length + 1 }, (_, i) => `${base}.hop${i}`);
-  await admin.createTopics(
-    [...topics, ...topics.slice(0, STAGES.length).map((t) => `${t}.dlq`)].map((topic) => ({
-      topic,
-      partitions: PARTITIONS,
-    })),
-  );
-  specs = STAGES.map((stage, i) => ({
-    stage,
-    input: topics[i]!,
-    output: topics[i + 1]!,
-    group: `${base}-${stage}`,
-  }));
+  kpoHome = mkdtempSync(join(tmpdir(), 'kpo-obs-home-'));
+  mkdirSync(join(kpoHome, 'workers'));
   receiver = new OtlpTraceReceiver();
-  const otlp = await receiver.start();
-  workersDir = mkdtempSync(join(tmpdir(), 'kpo-obs-workers-'));
-  workers = await startStageProcesses(specs, {
-    KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-    OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
-    KPO_WORKERS_DIR: workersDir,
-    LOG_LEVEL: 'info',
+  const otlpEndpoint = await receiver.start();
+  // Prometheus first: it discovers each worker the moment its file_sd file appears.
+  prometheus = await startPrometheus(
+    [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      'scrape_configs:',
+      '  - job_name: kpo-workers',
+      '    file_sd_configs:',
+      `      - files: ['${join(kpoHome, 'workers', '*.json')}']`,
+      '        refresh_interval: 1s',
+      '',
+    ].join('\n'),
+  );
+  pipelineFile = writeTestPipelineConfig({}, 2);
+  pipeline = await startLocalPipeline({
+    workerEnv: {
+      ...pipelineFile.env,
+      KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+      REDIS_URL: endpoints.redisUrl,
+      KPO_HOME: kpoHome,
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    },
+    modelReplicas: 1,
+    logDir: join(kpoHome, 'logs'),
   });
-  producer = kafka.createProducer();
-  await producer.connect();
-  await send(REQUESTS, 'trace');
+  const { topics } = pipeline.config;
+  client = new PromptClient({
+    kafka: new KafkajsClient({
+      brokers: endpoints.kafkaBrokers,
+      clientId: 'obs-client',
+      logLevel: 'nothing',
+    }),
+    codecs: await createMessageCodecs({ schemaRegistryUrl: endpoints.schemaRegistryUrl }),
+    promptsTopic: topics.prompts,
+    outputTopic: topics.output,
+    cancelTopic: topics.cancel,
+    eventTimeoutMs: 30_000,
+  });
+  traced = await runConversations(client, {
+    sessions: TRACED_SESSIONS,
+    sessionPrefix: `obs-${Date.now()}`,
+    turns: [TURNS[0]],
+    maxTokens: 8,
+  });
+  assertDone(traced);
 });
 
 after(async () => {
-  await workers?.stop();
-  await producer?.close().catch(() => undefined);
-  if (admin) {
+  try {
+    await client?.close();
+    await pipeline?.stop();
+    if (pipeline) await deletePipelineTopicsAndGroups();
+  } finally {
+    await prometheus?.stop();
+    await receiver?.close();
+    if (pipelineFile) rmSync(dirname(pipelineFile.path), { recursive: true, force: true });
+    if (kpoHome) rmSync(kpoHome, { recursive: true, force: true });
+  }
+});
+
+async function deletePipelineTopicsAndGroups(): Promise<void> {
+  const admin = new KafkajsClient({
+    brokers: serviceEndpoints().kafkaBrokers,
+    logLevel: 'nothing',
+  }).createAdmin();
+  await admin.connect();
+  try {
+    await admin.deleteGroups(STAGE_NAMES.map(groupOf)).catch(() => undefined);
     await admin
-      .deleteTopics([...topics, ...topics.slice(0, STAGES.length).map((t) => `${t}.dlq`)])
+      .deleteTopics(pipelineTopicSpecs(pipelineFile.config).map((s) => s.topic))
       .catch(() => undefined);
-    await admin.deleteGroups(specs.map((s) => s.group)).catch(() => undefined);
+  } finally {
     await admin.close();
   }
-  await receiver?.close();
-  if (workersDir) rmSync(workersDir, { recursive: true, force: true });
-});
+}
 
 test('each request is one trace across the five worker processes: rag → assemble → infer → post → stream', async () => {
-  const traces = await waitFor(
+  const config = pipelineFile.config;
+  const rootOf = (spans: readonly ReceivedSpan[], sessionId: string): ReceivedSpan | undefined =>
+    spans.find(
+      (s) =>
+        s.name === 'rag' &&
+        s.attributes['messaging.destination.name'] === config.topics.prompts &&
+        s.attributes['messaging.kafka.message.key'] === sessionId,
+    );
+  const chains = await waitFor(
     () => {
-      const byTrace = new Map<string, ReceivedSpan[]>();
-      for (const span of receiver.spans) {
-        if (
-          !String(span.attributes['messaging.destination.name']).startsWith(topics[0]!.replace(/hop0$/, ''))
-        )
-          continue;
-        byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
-      }
-      const complete = [...byTrace.values()].filter((spans) => spans.length >= SPAN_ORDER.length);
-      return complete.length >= REQUESTS ? complete : undefined;
+      const spans = [...receiver.spans];
+      const found = traced.map((r) => {
+        const root = rootOf(spans, r.sessionId);
+        return root && spanChainFrom(root, SPAN_ORDER, spans);
+      });
+      return found.every((c) => c !== undefined) ? found : undefined;
     },
     {
-      timeoutMs: 60_000,
+      timeoutMs: 30_000,
       intervalMs: 200,
-      what: `${REQUESTS} complete traces (have ${receiver.spans.length} spans)`,
+      what: `a rag → … → stream chain for each of ${traced.length} requests (have ${receiver.spans.length} spans)`,
     },
   );
-  assert.equal(traces.length, REQUESTS);
-  for (const spans of traces) {
-    assert.equal(spans.length, SPAN_ORDER.length, 'one span per stage per request');
-    const byName = new Map(spans.map((s) => [s.name, s]));
-    assert.deepEqual([...byName.keys()].sort(), [...SPAN_ORDER].sort());
-    let parent = '';
-    SPAN_ORDER.forEach((name, i) => {
-      const span = byName.get(name)!;
-      assert.equal(
-        span.parentSpanId,
-        parent,
-        `${name} must be the child of ${SPAN_ORDER[i - 1] ?? 'nothing'}`,
-      );
-      assert.equal(span.kind, 5, 'CONSUMER');
-      assert.equal(span.serviceName, `kpo-${STAGES[i]}`, 'a different process per stage');
-      assert.equal(span.attributes['messaging.system'], 'kafka');
-      assert.equal(span.attributes['messaging.destination.name'], specs[i]!.input);
-      assert.equal(span.attributes['messaging.consumer.group.name'], specs[i]!.group);
-      assert.equal(span.attributes['messaging.operation.type'], 'process');
-      parent = span.spanId;
+  assert.equal(
+    new Set(chains.map((chain) => chain[0]!.traceId)).size,
+    traced.length,
+    'one trace per request',
+  );
+  for (const [i, chain] of chains.entries()) {
+    const sessionId = traced[i]!.sessionId;
+    assert.equal(chain[0]!.parentSpanId, '', `${sessionId}: rag span is the root`);
+    assert.equal(
+      receiver.spans.filter((s) => s.name === 'rag' && s.traceId === chain[0]!.traceId).length,
+      1,
+      `${sessionId}: one rag span`,
+    );
+    STAGE_NAMES.forEach((stage, j) => {
+      const span = chain[j]!;
+      const where = `${sessionId} ${span.name}`;
+      assert.equal(span.name, SPAN_ORDER[j]);
+      assert.equal(span.traceId, chain[0]!.traceId, `${where}: same trace`);
+      if (j > 0)
+        assert.equal(span.parentSpanId, chain[j - 1]!.spanId, `${where}: child of ${SPAN_ORDER[j - 1]}`);
+      assert.equal(span.kind, CONSUMER_KIND, `${where}: CONSUMER`);
+      assert.equal(span.serviceName, `kpo-${stage}`, `${where}: its own worker process`);
+      assert.equal(span.attributes['messaging.system'], 'kafka', where);
+      assert.equal(span.attributes['messaging.operation.type'], 'process', where);
+      assert.equal(span.attributes['messaging.destination.name'], stageTopics(config, stage).input, where);
+      assert.equal(span.attributes['messaging.consumer.group.name'], groupOf(stage), where);
+      assert.equal(typeof span.attributes['messaging.kafka.offset'], 'number', where);
+      assert.equal(typeof span.attributes['messaging.destination.partition.id'], 'string', where);
     });
   }
+  const byName = (name: string): number =>
+    receiver.spans.filter((s) => s.name === name && chains.some((c) => c[0]!.traceId === s.traceId)).length;
+  console.log(
+    `spans of ${traced.length} requests: ${SPAN_ORDER.map((n) => `${n}=${byName(n)}`).join(' ')} (received ${receiver.spans.length} in ${receiver.requests} exports)`,
+  );
 });
 
-test('every metric the dashboards and rules use, and every listed metric, is exported by each worker’s /metrics', async () => {
-  const registered = listWorkerEndpoints(workersDir);
-  assert.deepEqual(registered.map((w) => w.stage).sort(), [...STAGES].sort());
-  const needed = [...new Set([...infraMetricNames(), ...METRIC_NAMES])];
+test('a real Prometheus discovering the workers by file_sd answers histogram_quantile(0.99) of task duration for every stage', async () => {
+  const running = prometheus!;
+  // rate() needs an increase between two scrapes: wait until every stage's series has been scraped once, then send more.
+  await waitFor(
+    async () =>
+      (await running.query('count by (stage) (kpo_task_duration_seconds_count)')).length >=
+      STAGE_NAMES.length,
+    {
+      timeoutMs: 20_000,
+      intervalMs: 500,
+      what: 'a kpo_task_duration_seconds sample of every stage in Prometheus',
+    },
+  );
+  assertDone(
+    await runConversations(client!, {
+      sessions: 2,
+      sessionPrefix: `obs-more-${Date.now()}`,
+      turns: [TURNS[1]],
+      maxTokens: 8,
+    }),
+  );
+  const query = 'histogram_quantile(0.99, sum by (le, stage) (rate(kpo_task_duration_seconds_bucket[1m])))';
+  const result = await waitFor(
+    async () => {
+      const answer = await running.query(query);
+      const numeric = answer.filter((r) => Number.isFinite(Number(r.value[1])));
+      return numeric.length >= STAGE_NAMES.length ? answer : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 500, what: 'a p99 for all five stages from Prometheus' },
+  );
+  assert.deepEqual(result.map((r) => r.metric.stage).sort(), [...STAGE_NAMES].sort());
+  for (const r of result) {
+    const p99 = Number(r.value[1]);
+    assert.ok(Number.isFinite(p99) && p99 > 0, `${r.metric.stage}: p99 ${r.value[1]}`);
+  }
+  console.log(
+    `Prometheus p99 task duration: ${result.map((r) => `${r.metric.stage}=${Number(r.value[1]).toFixed(4)}s`).join(' ')}`,
+  );
+  const targets = await running.targets();
+  assert.deepEqual(
+    targets
+      .filter((t) => t.health === 'up')
+      .map((t) => t.labels.stage)
+      .sort(),
+    [...STAGE_NAMES].sort(),
+    'one healthy target per stage, found through the workers’ file_sd files',
+  );
+});
+
+test('every metric the dashboards and rules use, and every listed metric, is exported by each real worker’s /metrics', async () => {
+  const registered = listWorkerEndpoints(join(kpoHome, 'workers'));
+  assert.deepEqual(registered.map((w) => w.stage).sort(), [...STAGE_NAMES].sort());
+  const dashboardNames = infraMetricNames();
+  assert.ok(dashboardNames.length > 0, 'the dashboards use some metrics');
+  const needed = [...new Set([...dashboardNames, ...METRIC_NAMES])];
   for (const worker of registered) {
     const response = await fetch(worker.metricsUrl);
     assert.equal(response.status, 200);
@@ -167,130 +270,35 @@ test('every metric the dashboards and rules use, and every listed metric, is exp
   }
 });
 
-test('a real Prometheus scraping the workers answers histogram_quantile(0.99) of task duration with a number for every stage', async (t) => {
-  const prometheus = await startPrometheus(
-    [
-      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-      'scrape_configs:',
-      '  - job_name: kpo-workers',
-      '    file_sd_configs:',
-      `      - files: ['${join(workersDir, '*.json')}']`,
-      '        refresh_interval: 1s',
-      '',
-    ].join('\n'),
-  );
-  t.after(() => prometheus.stop());
-  // Keep records flowing so rate() over the scrapes sees new observations at every stage.
-  let flowing = true;
-  const traffic = (async () => {
-    while (flowing) {
-      await send(3, 'load');
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  })();
-  t.after(async () => {
-    flowing = false;
-    await traffic;
-  });
-  const query = 'histogram_quantile(0.99, sum by (le, stage) (rate(kpo_task_duration_seconds_bucket[1m])))';
-  const result = await waitFor(
-    async () => {
-      const answer = await prometheus.query(query);
-      const numeric = answer.filter((r) => Number.isFinite(Number(r.value[1])));
-      return numeric.length >= STAGES.length ? answer : undefined;
+test('`kpo status --json` lists all five stages with consumers, lag, in-flight, throughput and p99', async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', join(PROJECT_ROOT, 'cli', 'kpo.ts'), 'status', '--json', '--sample-ms', '300'],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, KPO_CONFIG: pipelineFile.path, KPO_HOME: kpoHome },
+      timeout: 30_000,
     },
-    { timeoutMs: 60_000, intervalMs: 500, what: 'a p99 for all five stages from Prometheus' },
   );
-  const stages = result.map((r) => r.metric.stage).sort();
-  assert.deepEqual(stages, [...STAGES].sort());
-  for (const r of result) {
-    const p99 = Number(r.value[1]);
-    assert.ok(Number.isFinite(p99) && p99 > 0, `${r.metric.stage}: p99 ${r.value[1]}`);
-  }
-  const targets = await prometheus.targets();
-  assert.equal(targets.filter((target) => target.health === 'up').length, STAGES.length);
-});
-
-test('kpo status (runStatus) lists all five stages with consumers, lag, in-flight, throughput and p99', async () => {
-  const groups = new KafkajsGroupDescriber(serviceEndpoints().kafkaBrokers);
-  await groups.connect();
-  try {
-    const report = await runStatus({
-      stages: specs.map((s) => ({ stage: s.stage, groupId: s.group, inputTopic: s.input })),
-      admin,
-      groups,
-      workersDir,
-      sampleMs: 500,
-    });
-    assert.deepEqual(
-      report.stages.map((s) => s.stage),
-      [...STAGES],
-    );
-    for (const stage of report.stages) {
-      assert.deepEqual(stage.errors, [], stage.stage);
-      assert.equal(stage.consumers, 1, `${stage.stage} consumers`);
-      assert.equal(stage.groupState, 'Stable');
-      assert.equal(typeof stage.lag, 'number');
-      assert.equal(stage.partitions.length, PARTITIONS);
-      assert.deepEqual(
-        stage.workers.map((w) => w.up),
-        [true],
-      );
-      assert.equal(typeof stage.inFlight, 'number');
-      assert.equal(typeof stage.throughputPerSecond, 'number');
-      assert.ok((stage.p99TaskSeconds ?? 0) > 0, `${stage.stage} p99 ${stage.p99TaskSeconds}`);
-    }
-    assert.ok(JSON.parse(JSON.stringify(report)), 'the report is plain JSON');
-  } finally {
-    await groups.close();
-  }
-});
-
-test('`kpo status --json` prints all five stages with their figures, from a pipeline file naming the topics and group prefix', async () => {
-  const config = join(workersDir, '..', `${groupPrefix}-pipeline.yaml`);
-  writeFileSync(
-    config,
-    [
-      `groupPrefix: ${groupPrefix}`,
-      'topics:',
-      `  prompts: ${topics[0]}`,
-      `  rag: ${topics[1]}`,
-      `  assembled: ${topics[2]}`,
-      `  tokensRaw: ${topics[3]}`,
-      `  tokensPost: ${topics[4]}`,
-      `  output: ${topics[5]}`,
-      '',
-    ].join('\n'),
+  const report = JSON.parse(stdout) as StatusReport;
+  assert.deepEqual(
+    report.stages.map((s) => [s.stage, s.groupId, s.inputTopic]),
+    STAGE_NAMES.map((stage) => [stage, groupOf(stage), stageTopics(pipelineFile.config, stage).input]),
   );
-  try {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(PROJECT_ROOT, 'test', 'fixtures', 'observability', 'status-command.ts'),
-        'status',
-        '--json',
-        '--sample-ms',
-        '300',
-        '--workers-dir',
-        workersDir,
-      ],
-      { cwd: PROJECT_ROOT, env: { ...process.env, KPO_CONFIG: config }, timeout: 60_000 },
-    );
-    const report = JSON.parse(stdout) as StatusReport;
+  for (const stage of report.stages) {
+    assert.deepEqual(stage.errors, [], stage.stage);
+    assert.ok((stage.consumers ?? 0) >= 1, `${stage.stage} consumers ${stage.consumers}`);
     assert.deepEqual(
-      report.stages.map((s) => [s.stage, s.groupId, s.inputTopic]),
-      specs.map((s) => [s.stage, s.group, s.input]),
+      stage.workers.map((w) => w.up),
+      [true],
+      `${stage.stage}: its one worker answered`,
     );
-    for (const stage of report.stages) {
-      assert.equal(stage.consumers, 1, stage.stage);
-      assert.equal(typeof stage.lag, 'number', stage.stage);
-      assert.equal(typeof stage.inFlight, 'number', stage.stage);
-      assert.equal(typeof stage.throughputPerSecond, 'number', stage.stage);
-      assert.equal(typeof stage.p99TaskSeconds, 'number', stage.stage);
-    }
-  } finally {
-    rmSync(config, { force: true });
+    assert.equal(typeof stage.lag, 'number', stage.stage);
+    assert.equal(typeof stage.inFlight, 'number', stage.stage);
+    assert.equal(typeof stage.throughputPerSecond, 'number', stage.stage);
+    assert.ok((stage.p99TaskSeconds ?? 0) > 0, `${stage.stage} p99 ${stage.p99TaskSeconds}`);
   }
+  console.log(
+    `kpo status: ${report.stages.map((s) => `${s.stage} consumers=${s.consumers} lag=${s.lag} inFlight=${s.inFlight} p99=${s.p99TaskSeconds}s`).join('; ')}`,
+  );
 });
