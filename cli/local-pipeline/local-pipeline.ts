@@ -70,7 +70,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const stack = readStackEndpoints();
     const usesStack =
       !config.endpoints.kafkaBrokers || config.endpoints.kafkaBrokers[0] === stack?.kafkaBroker;
-    if (usesStack || !config.endpoints.redisUrl) {
+    if (usesStack) {
       const up = await stackUp((line) => log(`stack: ${line}`));
       startedStack = up.started.length > 0;
       log(`stack ready in ${up.readyMs} ms`);
