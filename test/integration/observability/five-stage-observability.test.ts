@@ -182,6 +182,17 @@ test('each request is one trace across the five worker processes: rag → assemb
       1,
       `${sessionId}: one rag span`,
     );
+    const keyed = receiver.spans.filter((s) => s.attributes['messaging.kafka.message.key'] === sessionId);
+    assert.deepEqual(
+      [...new Set(keyed.map((s) => s.traceId))],
+      [chain[0]!.traceId],
+      `${sessionId}: every span of the request's records, at every stage, is in its one trace`,
+    );
+    assert.deepEqual(
+      [...new Set(keyed.map((s) => s.name))].sort(),
+      [...SPAN_ORDER].sort(),
+      `${sessionId}: keyed records at every stage`,
+    );
     STAGE_NAMES.forEach((stage, j) => {
       const span = chain[j]!;
       const where = `${sessionId} ${span.name}`;
