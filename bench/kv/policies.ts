@@ -23,7 +23,6 @@ import type { RoutingHintStore } from '../../shared/routing/routing-hint-store.t
 import type { RoutingKeys } from '../../shared/routing/routing-keys.ts';
 import { RoutingCounters } from '../../shared/routing/routing-metrics.ts';
 import type { RoutingOptions } from '../../shared/routing/routing-options.ts';
-import { streamRouted } from '../../shared/routing/routed-stream.ts';
 import { SessionHashSelector } from '../../shared/routing/session-hash-selector.ts';
 import type { PolicyStream } from './policy-run.ts';
 import type { SimReplica } from './sim-replicas.ts';
@@ -98,14 +97,13 @@ function baseline(context: PolicyContext, selector: EndpointSelector): BuiltPoli
 }
 
 export function buildPolicy(name: PolicyName, context: PolicyContext): BuiltPolicy {
-  const sessionOfRequest = (request: { requestId: string }) => request.requestId.replace(/-t\d+$/, '');
   switch (name) {
     case 'round_robin':
       return baseline(context, new RoundRobinSelector());
     case 'least_loaded':
       return baseline(context, new LeastLoadedSelector());
     case 'session_hash':
-      return baseline(context, new SessionHashSelector(sessionOfRequest));
+      return baseline(context, new SessionHashSelector());
     case 'hints':
     case 'hints_scale_out': {
       const lookupMs: number[] = [];
@@ -120,12 +118,12 @@ export function buildPolicy(name: PolicyName, context: PolicyContext): BuiltPoli
       });
       const [first, second] = workers;
       return {
-        stream: (request, key, session, progress) => {
+        stream: (request, session, progress) => {
           // Scale-out: once half the requests are done, worker B takes over every odd session.
           const moved =
             second !== undefined && session.index % 2 === 1 && progress.completed >= progress.total / 2;
           const worker = moved ? second : first!;
-          return streamRouted(worker.pool, worker.selector, request, key, new AbortController().signal);
+          return worker.pool.stream(request, new AbortController().signal);
         },
         counters: new Map(workers.map((w) => [w.workerId, w.counters])),
         lookupMs,

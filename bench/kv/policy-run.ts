@@ -11,7 +11,6 @@ import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import type { GenerationEvent, GenerationRequest } from '../../shared/model/types.ts';
 import { flatPrompt } from '../../shared/model/prompt-format.ts';
 import { computePrefixBlockHashes } from '../../shared/prefix/prefix-block-hashes.ts';
-import type { RoutingKey } from '../../shared/routing/cache-aware-selector.ts';
 import type { ChatSession } from './chat-workload.ts';
 
 export interface TurnRecord {
@@ -25,10 +24,9 @@ export interface TurnRecord {
   readonly failed: boolean;
 }
 
-/** How one policy sends a request; `completed` lets a policy change course mid-run (scale-out). */
+/** How one policy sends a request (request.routing set); `completed` lets a policy change course mid-run (scale-out). */
 export type PolicyStream = (
   request: GenerationRequest,
-  key: RoutingKey,
   session: ChatSession,
   progress: { readonly completed: number; readonly total: number },
 ) => AsyncIterable<GenerationEvent>;
@@ -65,18 +63,21 @@ export async function runPolicy(
       params: { maxTokens: settings.maxTokens, temperature: 0, seed: 7 },
     };
     const ids = encode(flatPrompt(base), NO_SPECIAL_TOKENS);
-    const request: GenerationRequest = { ...base, promptTokens: ids.length };
-    const key: RoutingKey = {
-      sessionId: session.id,
-      prefixBlockHashes: computePrefixBlockHashes(ids, {
-        blockSize: settings.blockSize,
-        salt: `o200k_base:${settings.model}`,
-      }),
+    const request: GenerationRequest = {
+      ...base,
+      promptTokens: ids.length,
+      routing: {
+        sessionId: session.id,
+        prefixBlockHashes: computePrefixBlockHashes(ids, {
+          blockSize: settings.blockSize,
+          salt: `o200k_base:${settings.model}`,
+        }),
+      },
     };
     const started = performance.now();
     let firstAt: number | undefined;
     try {
-      for await (const event of stream(request, key, session, { completed: records.length, total })) {
+      for await (const event of stream(request, session, { completed: records.length, total })) {
         if (event.type === 'chunk') {
           firstAt ??= performance.now();
           continue;

@@ -2,7 +2,8 @@
  * llama.cpp's native POST /completion: `content` per event, a last event with
  * stop: true, stop_type, tokens_predicted, tokens_evaluated, tokens_cached and
  * timings {prompt_n (uncached prompt tokens evaluated), prompt_ms, predicted_n,
- * predicted_ms, predicted_per_token_ms}.
+ * predicted_ms, predicted_per_token_ms}. Every event carries id_slot, the slot
+ * that served the request (the requested one, or the server's pick for -1).
  */
 import type { ServerResponse } from 'node:http';
 import type { ChoiceOutcome, PromptJob } from './sim-engine.ts';
@@ -25,13 +26,13 @@ export interface LlamaCppResponder {
   finished(outcome: ChoiceOutcome): void;
 }
 
+/** Answers one /completion call served by slot `idSlot` (slot-table.ts). */
 export function llamaCppResponder(
   body: Record<string, unknown>,
   response: ServerResponse,
+  idSlot: number,
 ): LlamaCppResponder {
   const stream = body['stream'] === true;
-  const slot = numberField(body, 'id_slot') ?? -1;
-  const idSlot = slot < 0 ? 0 : slot;
   let content = '';
   if (stream) startSse(response);
   return {

@@ -6,12 +6,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector, type FaultKind } from './fault-injector.ts';
-import { readJsonBody, sendError, sendJson, startSse } from './http-io.ts';
+import { numberField, readJsonBody, sendError, sendJson, startSse } from './http-io.ts';
 import { llamaCppJob, llamaCppResponder } from './llamacpp-route.ts';
 import { openAiJobs, openAiResponder } from './openai-route.ts';
 import { SimEngine, type PromptJob, type TokenSink } from './sim-engine.ts';
 import { SimMetrics } from './sim-metrics.ts';
 import type { SimOptions } from './sim-options.ts';
+import { SlotTable } from './slot-table.ts';
 
 export interface RunningSim {
   readonly url: string;
@@ -29,6 +30,8 @@ export async function startSimServer(options: SimOptions): Promise<RunningSim> {
   const metrics = new SimMetrics(replicaId);
   const engine = new SimEngine(options, metrics);
   const faults = new FaultInjector(options.faults, options.faultSeed);
+  /** llama.cpp slots (one per concurrent sequence, like --parallel), for /completion's id_slot. */
+  const slots = new SlotTable(options.maxConcurrentSequences);
   const open = new Set<ServerResponse>();
 
   const server: Server = createServer((request, response) => {
@@ -96,6 +99,9 @@ export async function startSimServer(options: SimOptions): Promise<RunningSim> {
     const jobs: PromptJob[] | string =
       route === 'completion' ? wrap(llamaCppJob(body)) : openAiJobs(route, body);
     if (typeof jobs === 'string') return sendError(response, 400, jobs, 'invalid_request_error');
+    const requestedSlot = route === 'completion' ? (numberField(body, 'id_slot') ?? -1) : -1;
+    if (!slots.accepts(requestedSlot))
+      return sendError(response, 400, `id_slot must be -1 or 0..${slots.count - 1}`, 'invalid_request_error');
     const fault = faults.roll();
     if (fault === 'error') {
       metrics.requests.inc({ route, outcome: 'error' });
@@ -117,12 +123,15 @@ export async function startSimServer(options: SimOptions): Promise<RunningSim> {
     response.on('close', () => {
       if (!response.writableFinished) controller.abort();
     });
-    const sink = sinkFor(route, body, jobs.length, response, fault, jobs[0]?.maxTokens ?? 1);
+    const slot = route === 'completion' ? slots.acquire(requestedSlot, jobs[0]!.prompt) : undefined;
+    const sink = sinkFor(route, body, jobs.length, response, fault, jobs[0]?.maxTokens ?? 1, slot?.slot ?? 0);
     try {
       await engine.run(jobs, sink.sink, controller.signal);
     } catch {
       metrics.requests.inc({ route, outcome: 'cancelled' });
       return;
+    } finally {
+      slot?.release();
     }
     if (sink.cut()) {
       metrics.requests.inc({ route, outcome: 'cut' });
@@ -140,12 +149,13 @@ export async function startSimServer(options: SimOptions): Promise<RunningSim> {
     response: ServerResponse,
     fault: FaultKind,
     maxTokens: number,
+    slot: number,
   ): { sink: TokenSink; cut: () => boolean; end: () => void } {
     const cutAfter = fault === 'cut' ? Math.max(1, Math.ceil(maxTokens / 2)) : Number.POSITIVE_INFINITY;
     let emitted = 0;
     const cut = () => emitted >= cutAfter;
     if (route === 'completion') {
-      const responder = llamaCppResponder(body, response);
+      const responder = llamaCppResponder(body, response, slot);
       return {
         sink: {
           token: (_index, text) => (responder.token(text), ++emitted < cutAfter),

@@ -8,7 +8,7 @@
 import { DelegateBackoff, ExponentialBackoff, handleWhen, retry, type IRetryBackoffContext } from 'cockatiel';
 import { KpoError } from '../errors/kpo-error.ts';
 import { fromPolicyError } from './cockatiel-errors.ts';
-import type { EndpointSelector, EndpointView } from './endpoint-selector.ts';
+import type { EndpointSelector, EndpointView, SelectionOutcome } from './endpoint-selector.ts';
 import type { ModelCallOptions } from './model-call-options.ts';
 import type { ResilientEndpoint } from './resilient-endpoint.ts';
 import type { GenerationEvent, GenerationRequest } from './types.ts';
@@ -124,37 +124,70 @@ export class EndpointPool {
   /**
    * Streams one request: chunks, then the result. Throws a KpoError (with the
    * attempt count in its context) when every attempt failed before a token,
-   * or when the stream broke after tokens went out.
+   * or when the stream broke after tokens went out. The selector's prepare()
+   * is awaited before the first pick and its finished() told the outcome.
    */
   async *stream(
     request: GenerationRequest,
     signal: AbortSignal,
     firstEndpoint?: ResilientEndpoint,
   ): AsyncGenerator<GenerationEvent> {
+    if (firstEndpoint === undefined) await this.prepareSelector(request, signal);
     const tried = new Set<string>();
     let attempts = 0;
-    let stream: AsyncIterable<GenerationEvent>;
+    let last: string | undefined;
+    let outcome: SelectionOutcome = { kind: 'stopped' };
     try {
-      stream = await this.retryPolicy(this.options.maxAttempts, () =>
-        this.hasUntried(request, tried),
-      ).execute(async () => {
-        attempts++;
-        const budget = this.attemptBudgetMs(request);
-        const picked =
-          attempts === 1 && firstEndpoint !== undefined && !firstEndpoint.refusing
-            ? { endpoint: firstEndpoint, request }
-            : this.pick(request, tried);
-        const { endpoint, request: routed } = picked;
-        tried.add(endpoint.name);
-        return endpoint.openStream(routed, signal, budget);
-      }, signal);
+      let stream: AsyncIterable<GenerationEvent>;
+      try {
+        stream = await this.retryPolicy(this.options.maxAttempts, () =>
+          this.hasUntried(request, tried),
+        ).execute(async () => {
+          attempts++;
+          const budget = this.attemptBudgetMs(request);
+          const picked =
+            attempts === 1 && firstEndpoint !== undefined && !firstEndpoint.refusing
+              ? { endpoint: firstEndpoint, request }
+              : this.pick(request, tried);
+          const { endpoint, request: routed } = picked;
+          tried.add(endpoint.name);
+          last = endpoint.name;
+          return endpoint.openStream(routed, signal, budget);
+        }, signal);
+      } catch (error) {
+        throw fromPolicyError(error, undefined).withContext({
+          requestId: request.requestId,
+          attempt: attempts,
+        });
+      }
+      for await (const event of stream) {
+        if (event.type === 'done') outcome = { kind: 'done', result: event };
+        yield event;
+      }
     } catch (error) {
-      throw fromPolicyError(error, undefined).withContext({
-        requestId: request.requestId,
-        attempt: attempts,
-      });
+      outcome = { kind: 'failed', error: fromPolicyError(error, last) };
+      throw error;
+    } finally {
+      if (last !== undefined) this.selector.finished?.(request, last, outcome);
     }
-    yield* stream;
+  }
+
+  /** Awaits the selector's prepare() (bounded by the selector; abandoned when the signal aborts). */
+  private async prepareSelector(request: GenerationRequest, signal: AbortSignal): Promise<void> {
+    if (this.selector.prepare === undefined || signal.aborted) return;
+    const serving = this.endpoints.filter((endpoint) => endpoint.serves(request.model));
+    if (serving.length === 0) return;
+    const prepared = this.selector.prepare(request, serving.map(viewOf)).catch(() => undefined);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([prepared, aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
   }
 }
 

@@ -3,6 +3,8 @@
  * id_slot. Each event carries `content`; the last has stop: true plus
  * tokens_evaluated, tokens_cached and timings (prompt_n = prompt tokens
  * actually evaluated, so the cached ones are tokens_evaluated − prompt_n).
+ * The final event's id_slot becomes the result's slot, so routing can pin the
+ * session's next request to it (hints.idSlot).
  */
 import { errorFromStreamEvent } from './http-errors.ts';
 import { GenerationTracker, normalizeFinishReason } from './generation-tracker.ts';
@@ -49,6 +51,12 @@ function usageOf(final: JsonObject): Partial<TokenUsage> {
   };
 }
 
+/** The slot that served the request (final event's id_slot), when it is a real slot number. */
+function slotOf(final: JsonObject): number | undefined {
+  const slot = asNumber(final['id_slot']);
+  return slot !== undefined && Number.isInteger(slot) && slot >= 0 ? slot : undefined;
+}
+
 export class LlamaCppClient implements ModelClient {
   readonly name: string;
   readonly capabilities: ModelCapabilities = { batching: false, slots: true, prefixCache: true };
@@ -89,7 +97,13 @@ export class LlamaCppClient implements ModelClient {
       const chunk = tracker.token(content, content === '' ? 0 : 1);
       if (chunk !== undefined) yield chunk;
       if (asBoolean(data['stop']) === true) {
-        yield tracker.result(normalizeFinishReason(finishOf(data)), usageOf(data), request.promptTokens);
+        const result = tracker.result(
+          normalizeFinishReason(finishOf(data)),
+          usageOf(data),
+          request.promptTokens,
+        );
+        const slot = slotOf(data);
+        yield slot === undefined ? result : { ...result, slot };
         return;
       }
     }

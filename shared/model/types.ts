@@ -30,6 +30,16 @@ export interface RoutingHints {
   readonly cachePrompt?: boolean;
 }
 
+/**
+ * What routing may know about a request (from kpo.v1.AssembledPrompt): its
+ * session and the chained hashes of its prompt's full token blocks
+ * (shared/prefix), oldest first. Selectors that route by cache locality read it.
+ */
+export interface RequestRouting {
+  readonly sessionId: string;
+  readonly prefixBlockHashes: readonly string[];
+}
+
 export interface GenerationRequest {
   /** For logs and error context only (never logged with prompt text). */
   readonly requestId: string;
@@ -46,6 +56,8 @@ export interface GenerationRequest {
   /** Higher is served first where requests queue (micro-batching). */
   readonly priority?: number;
   readonly hints?: RoutingHints;
+  /** Session and prefix hashes for cache-aware routing; absent = route on load alone. */
+  readonly routing?: RequestRouting;
 }
 
 export type FinishReason = 'stop' | 'length' | 'cancelled' | 'error';
@@ -81,6 +93,8 @@ export interface GenerationResult {
   readonly timings: GenerationTimings;
   /** The endpoint that served the request. */
   readonly endpoint: string;
+  /** The server slot that served it (llama.cpp id_slot), when the server reports one. */
+  readonly slot?: number;
 }
 
 export type GenerationEvent = GenerationChunk | GenerationResult;

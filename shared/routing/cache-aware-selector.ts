@@ -1,48 +1,51 @@
 /**
- * The cache-aware EndpointSelector. EndpointPool calls select() synchronously,
- * so the Redis round trip happens before, in prepare(): it looks the hints up
- * (bounded by lookupTimeoutMs) and parks the answer under the request ID.
- * select() scores the candidates (replica-scorer.ts), remembers the decision
- * in Redis without waiting, and adds llama.cpp slot hints; complete() ends the
- * request's bookkeeping. routed-stream.ts runs the three in order.
+ * The cache-aware EndpointSelector, driven by EndpointPool.stream():
+ *
+ * - prepare() looks the request's hints up (its `routing`: session and prefix
+ *   block hashes), one Redis round trip bounded by lookupTimeoutMs;
+ * - select() scores the candidates (replica-scorer.ts), counts the request
+ *   on its replica, remembers the decision in Redis without waiting, and
+ *   adds llama.cpp slot hints (cache_prompt, the session's id_slot);
+ * - finished() ends the bookkeeping and records the slot the server reported.
+ *
+ * State lives per request object (a WeakMap), so nothing outlives a request
+ * and a redelivered request ID is a request of its own.
  *
  * When Redis fails or is slow the request is routed on what this worker
  * knows alone — its own in-flight counts and the sessions it routed itself
  * (Kafka keeps a session on one worker) — reason redis_unavailable; it never
- * fails for it, and a counter shows it.
+ * fails for it, and a counter shows it. A request without `routing`, or one
+ * picked without prepare() (the micro-batcher's), is routed on load alone.
  */
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { EndpointChoice, EndpointSelector, EndpointView } from '../model/endpoint-selector.ts';
-import type { GenerationRequest, GenerationResult, RoutingHints } from '../model/types.ts';
+import type {
+  EndpointChoice,
+  EndpointSelector,
+  EndpointView,
+  SelectionOutcome,
+} from '../model/endpoint-selector.ts';
+import type { GenerationRequest, RequestRouting, RoutingHints } from '../model/types.ts';
 import { chooseReplica, type ScoredCandidate, type ScoredChoice } from './replica-scorer.ts';
 import type { HintSnapshot, RoutingHintStore, SessionHint } from './routing-hint-store.ts';
 import { NO_ROUTING_METRICS, type RoutingMetrics } from './routing-metrics.ts';
 import type { RoutingOptions } from './routing-options.ts';
-
-/** What routing needs from the assembled prompt (kpo.v1.AssembledPrompt). */
-export interface RoutingKey {
-  readonly sessionId: string;
-  readonly prefixBlockHashes: readonly string[];
-}
-
-export interface RequestOutcome {
-  readonly result?: GenerationResult;
-  /** Slot the server reported (llama.cpp id_slot), when the adapter passes it on. */
-  readonly slot?: number;
-}
+import { withinBudget } from './within-budget.ts';
 
 interface PreparedRoute {
-  readonly key: RoutingKey;
+  readonly key: RequestRouting;
+  /** Redis's answer, or this worker's own memory of the session when Redis failed. */
   readonly snapshot: HintSnapshot | undefined;
-  readonly preparedAt: number;
+  readonly fromRedis: boolean;
   chosen?: ScoredChoice & { sticky: boolean };
 }
 
 export class CacheAwareSelector implements EndpointSelector {
   readonly workerId: string;
-  private readonly prepared = new Map<string, PreparedRoute>();
+  private readonly prepared = new WeakMap<GenerationRequest, PreparedRoute>();
   private readonly inFlight = new Map<string, number>();
+  /** Other workers' in-flight requests per replica, as of the last lookup that answered. */
+  private readonly othersSeen = new Map<string, number>();
   /** Sessions this worker routed, for routing without Redis. */
   private readonly recentSessions: LRUCache<string, SessionHint> | undefined;
   private readonly heartbeat: NodeJS.Timeout;
@@ -61,84 +64,79 @@ export class CacheAwareSelector implements EndpointSelector {
     this.heartbeat.unref();
   }
 
-  /** This worker's in-flight requests per replica (routed and not yet completed). */
+  /** This worker's in-flight requests per replica (routed and not yet finished). */
   localInFlight(replica: string): number {
     return this.inFlight.get(replica) ?? 0;
   }
 
-  /** One hint lookup for a request about to be sent to one of `replicas`. Never rejects. */
-  async prepare(requestId: string, key: RoutingKey, replicas: readonly string[]): Promise<void> {
-    this.dropStalePrepared();
-    let snapshot: HintSnapshot | undefined;
+  /** One hint lookup for a request with `routing`, bounded by lookupTimeoutMs. Never rejects. */
+  async prepare(request: GenerationRequest, candidates: readonly EndpointView[]): Promise<void> {
+    const key = request.routing;
+    if (key === undefined) return;
     try {
-      snapshot = await withTimeout(
+      const snapshot = await withinBudget(
         this.store.lookup({
           sessionId: key.sessionId,
           blockHashes: key.prefixBlockHashes,
-          replicas,
+          replicas: candidates.map((view) => view.name),
           workerId: this.workerId,
         }),
         this.options.lookupTimeoutMs,
       );
+      this.prepared.set(request, { key, snapshot, fromRedis: true });
     } catch {
       this.metrics.hintStoreFailure('lookup');
+      const local = this.recentSessions?.get(key.sessionId);
+      const snapshot = local === undefined ? undefined : { session: local, replicas: new Map() };
+      this.prepared.set(request, { key, snapshot, fromRedis: false });
     }
-    // A redelivered request ID still in flight: its earlier decision stops counting.
-    const earlier = this.prepared.get(requestId)?.chosen;
-    if (earlier !== undefined) this.release(earlier.name);
-    this.prepared.delete(requestId);
-    this.prepared.set(requestId, { key, snapshot, preparedAt: Date.now() });
   }
 
   select(request: GenerationRequest, candidates: readonly EndpointView[]): EndpointChoice {
-    const route = this.prepared.get(request.requestId);
-    const turn = this.turn++;
-    let snapshot = route?.snapshot;
-    let choice: ScoredChoice;
-    let scored: ScoredCandidate[];
-    if (route !== undefined && snapshot !== undefined) {
-      scored = candidates.map((view) => this.scored(view, route.key, snapshot));
+    const route = this.prepared.get(request);
+    const scored = candidates.map((view) => this.scored(view, route));
+    let choice = chooseReplica(scored, this.options, this.turn++);
+    if (route !== undefined && !route.fromRedis) choice = { ...choice, reason: 'redis_unavailable' };
+    if (route?.fromRedis === true && route.chosen === undefined) {
       const hit = scored.some((c) => c.matchBlocks > 0 && c.matchBlocks >= this.options.minMatchBlocks);
       this.metrics.hintLookup(hit ? 'hit' : 'miss');
-      choice = chooseReplica(scored, this.options, turn);
-    } else {
-      // No Redis answer: this worker's own memory of the session and its own load only.
-      const local = route === undefined ? undefined : this.recentSessions?.get(route.key.sessionId);
-      snapshot = local === undefined ? undefined : { session: local, replicas: new Map() };
-      scored = candidates.map((view) => this.scored(view, route?.key, snapshot));
-      choice = chooseReplica(scored, this.options, turn);
-      if (route !== undefined) choice = { ...choice, reason: 'redis_unavailable' };
     }
     this.metrics.routingDecision(choice.reason, choice.name);
-    for (const candidate of scored) this.metrics.replicaLoad(candidate.name, candidate.load);
+    for (const candidate of scored) {
+      const others = route?.snapshot?.replicas.get(candidate.name)?.othersInFlight;
+      if (others !== undefined) this.othersSeen.set(candidate.name, others);
+      this.metrics.replicaLoad(candidate.name, candidate.load);
+    }
     const chosenView = candidates.find((view) => view.name === choice.name)!;
-    const sticky = route !== undefined && route.snapshot?.session?.replica === choice.name;
+    const sticky = route?.snapshot?.session?.replica === choice.name;
     if (route !== undefined) this.commit(route, { ...choice, sticky });
     return { endpoint: choice.name, ...this.hintsFor(chosenView, route, sticky) };
   }
 
-  /** Ends a request's routing bookkeeping; call once per prepare(), whatever happened. */
-  complete(requestId: string, outcome: RequestOutcome = {}): void {
-    const route = this.prepared.get(requestId);
-    if (route === undefined) return;
-    this.prepared.delete(requestId);
-    const chosen = route.chosen;
-    if (chosen === undefined) return;
+  /** Ends a request's routing bookkeeping (the pool calls it once per routed stream). */
+  finished(request: GenerationRequest, _endpoint: string, outcome: SelectionOutcome): void {
+    const route = this.prepared.get(request);
+    this.prepared.delete(request);
+    const chosen = route?.chosen;
+    if (route === undefined || chosen === undefined) return;
     const count = this.release(chosen.name);
-    const { result } = outcome;
+    const result = outcome.kind === 'done' ? outcome.result : undefined;
     if (result !== undefined && result.usage.promptTokens > 0) {
       this.metrics.cachedTokenRatio(result.endpoint, result.usage.cachedTokens / result.usage.promptTokens);
       if (chosen.reason === 'prefix_hit' || chosen.reason === 'session_sticky') {
         this.metrics.hintConfirmed(result.endpoint, result.usage.cachedTokens > 0);
       }
     }
+    const slot = result?.endpoint === chosen.name ? result.slot : undefined;
+    if (slot !== undefined) this.rememberSlot(route.key.sessionId, chosen.name, slot);
+    this.metrics.replicaLoad(chosen.name, count + (this.othersSeen.get(chosen.name) ?? 0));
     this.background(
       this.store.recordFinished({
         sessionId: route.key.sessionId,
         replica: chosen.name,
         workerId: this.workerId,
         workerInFlight: count,
-        ...(outcome.slot === undefined ? {} : { slot: outcome.slot }),
+        ...(slot === undefined ? {} : { slot }),
       }),
     );
   }
@@ -148,18 +146,14 @@ export class CacheAwareSelector implements EndpointSelector {
     clearInterval(this.heartbeat);
   }
 
-  private scored(
-    view: EndpointView,
-    key: RoutingKey | undefined,
-    snapshot: HintSnapshot | undefined,
-  ): ScoredCandidate {
+  private scored(view: EndpointView, route: PreparedRoute | undefined): ScoredCandidate {
     const local = Math.max(this.localInFlight(view.name), view.inFlight);
-    const replica = snapshot?.replicas.get(view.name);
-    const session = snapshot?.session;
+    const replica = route?.snapshot?.replicas.get(view.name);
+    const session = route?.snapshot?.session;
     let matchBlocks = replica?.matchBlocks ?? 0;
     let sessionReplica = false;
-    if (key !== undefined && session !== undefined && session.replica === view.name) {
-      const hashes = key.prefixBlockHashes;
+    if (route !== undefined && session !== undefined && session.replica === view.name) {
+      const hashes = route.key.prefixBlockHashes;
       const holds = session.blocks === 0 || hashes[session.blocks - 1] === session.tailHash;
       if (holds) {
         sessionReplica = true;
@@ -174,25 +168,37 @@ export class CacheAwareSelector implements EndpointSelector {
     if (route.chosen !== undefined) this.release(route.chosen.name); // a retry moved it
     route.chosen = choice;
     const hashes = route.key.prefixBlockHashes;
+    const slot = this.sessionSlot(route, choice.sticky);
     this.recentSessions?.set(route.key.sessionId, {
       replica: choice.name,
+      ...(slot === undefined ? {} : { slot }),
       blocks: hashes.length,
       tailHash: hashes.at(-1) ?? '',
       atMs: Date.now(),
     });
     const count = (this.inFlight.get(choice.name) ?? 0) + 1;
     this.inFlight.set(choice.name, count);
-    const slot = choice.sticky ? route.snapshot?.session?.slot : undefined;
     this.background(
       this.store.recordRouted({
         sessionId: route.key.sessionId,
         replica: choice.name,
-        blockHashes: route.key.prefixBlockHashes,
+        blockHashes: hashes,
         workerId: this.workerId,
         workerInFlight: count,
         ...(slot === undefined ? {} : { slot }),
       }),
     );
+  }
+
+  /** The session's llama.cpp slot, when the request goes back to the session's replica. */
+  private sessionSlot(route: PreparedRoute | undefined, sticky: boolean): number | undefined {
+    return sticky ? route?.snapshot?.session?.slot : undefined;
+  }
+
+  private rememberSlot(sessionId: string, replica: string, slot: number): void {
+    const local = this.recentSessions?.get(sessionId);
+    if (local !== undefined && local.replica === replica)
+      this.recentSessions?.set(sessionId, { ...local, slot });
   }
 
   private release(replica: string): number {
@@ -209,8 +215,7 @@ export class CacheAwareSelector implements EndpointSelector {
     sticky: boolean,
   ): { hints?: RoutingHints } {
     if (!view.capabilities.slots) return {};
-    const slot = sticky ? route?.snapshot?.session?.slot : undefined;
-    return { hints: { cachePrompt: true, idSlot: slot ?? -1 } };
+    return { hints: { cachePrompt: true, idSlot: this.sessionSlot(route, sticky) ?? -1 } };
   }
 
   private publishLoad(): void {
@@ -221,45 +226,4 @@ export class CacheAwareSelector implements EndpointSelector {
   private background(write: Promise<void>): void {
     write.catch(() => this.metrics.hintStoreFailure('write'));
   }
-
-  private dropStalePrepared(): void {
-    const oldest = Date.now() - this.options.preparedTtlMs;
-    for (const [requestId, route] of this.prepared) {
-      if (route.preparedAt >= oldest) break;
-      this.prepared.delete(requestId);
-      if (route.chosen !== undefined) this.release(route.chosen.name);
-    }
-  }
-}
-
-/**
- * Rejects after `ms` unless `work` settled. When the timer fires, the reply
- * may already sit in the socket, unread because the event loop was busy: one
- * setImmediate lets the poll phase deliver it before giving up.
- */
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const timer = setTimeout(() => {
-      setImmediate(() => {
-        if (settled) return;
-        settled = true;
-        reject(new Error(`passed its ${ms} ms budget`));
-      });
-    }, ms);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        if (settled) return;
-        settled = true;
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        if (settled) return;
-        settled = true;
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

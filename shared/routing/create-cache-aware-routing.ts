@@ -1,20 +1,18 @@
 /**
  * Everything cache-aware routing needs in an inference worker, built in one
  * call: the routing Redis connection, the hint store, the selector, metrics.
- * Plug it into the inference stage:
+ * Plug the selector into the inference stage's endpoint pool; the pool calls
+ * its prepare/select/finished hooks, and each request carries its session and
+ * prefix hashes (GenerationRequest.routing):
  *
  *   const routing = createCacheAwareRouting({ redisUrl, options: config.routing, figures });
- *   createInferenceStage(config, inferenceOptions, { selector: routing.selector, generate: routing.generate });
+ *   createInferenceStage(config, inferenceOptions, { selector: routing.selector });
  *   …
  *   await routing.close();
  */
-import type { AssembledPrompt } from '../messages/types.ts';
 import type { StageFigures } from '../metrics/stage-figures.ts';
-import type { EndpointPool } from '../model/endpoint-pool.ts';
-import type { GenerationEvent, GenerationRequest } from '../model/types.ts';
 import { CacheAwareSelector } from './cache-aware-selector.ts';
 import { RedisRoutingHintStore } from './redis-routing-hint-store.ts';
-import { streamRouted } from './routed-stream.ts';
 import { RoutingKeys } from './routing-keys.ts';
 import { fanOutRoutingMetrics, RoutingCounters, type RoutingMetrics } from './routing-metrics.ts';
 import { compileRoutingOptions, type RoutingOptionsInput } from './routing-options.ts';
@@ -33,14 +31,6 @@ export interface CacheAwareRouting {
   readonly selector: CacheAwareSelector;
   /** Counts of every routing event (fallbacks included), readable at any time. */
   readonly counters: RoutingCounters;
-  /** The inference stage's stream function: routes each AssembledPrompt by its session and prefix hashes. */
-  generate(
-    pool: EndpointPool,
-  ): (
-    request: GenerationRequest,
-    signal: AbortSignal,
-    input: AssembledPrompt,
-  ) => AsyncIterable<GenerationEvent>;
   close(): Promise<void>;
 }
 
@@ -55,14 +45,6 @@ export function createCacheAwareRouting(setup: CacheAwareRoutingSetup): CacheAwa
   return {
     selector,
     counters,
-    generate: (pool) => (request, signal, input) =>
-      streamRouted(
-        pool,
-        selector,
-        request,
-        { sessionId: input.request.sessionId, prefixBlockHashes: input.prefixBlockHashes },
-        signal,
-      ),
     close: async () => {
       selector.close();
       await redis.quit().catch(() => redis.disconnect());

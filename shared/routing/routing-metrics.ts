@@ -39,7 +39,17 @@ export class RoutingCounters implements RoutingMetrics {
   >;
   readonly confirmations = { confirmed: 0, unconfirmed: 0 };
   readonly decisionsByReplica = new Map<string, number>();
+  /**
+   * In-flight requests per replica (all workers, as this worker last saw them:
+   * at each decision and each finish). What a gauge
+   * kpo_routing_replica_in_flight{endpoint} would hold; shared/metrics has none yet.
+   */
   readonly lastLoad = new Map<string, number>();
+  /**
+   * cached / prompt tokens of finished requests per replica: count and sum.
+   * What a histogram kpo_kv_cached_token_ratio{endpoint} would observe; shared/metrics has none yet.
+   */
+  readonly cachedTokenRatios = new Map<string, { count: number; sum: number }>();
   private ratioSum = 0;
   private ratioCount = 0;
 
@@ -60,9 +70,13 @@ export class RoutingCounters implements RoutingMetrics {
     this.confirmations[confirmed ? 'confirmed' : 'unconfirmed'] += 1;
   }
 
-  cachedTokenRatio(_replica: string, ratio: number): void {
+  cachedTokenRatio(replica: string, ratio: number): void {
     this.ratioSum += ratio;
     this.ratioCount += 1;
+    const entry = this.cachedTokenRatios.get(replica) ?? { count: 0, sum: 0 };
+    entry.count += 1;
+    entry.sum += ratio;
+    this.cachedTokenRatios.set(replica, entry);
   }
 
   replicaLoad(replica: string, inFlight: number): void {

@@ -38,8 +38,6 @@ export const routingOptionsSchema = z
     lookupTimeoutMs: positiveInt.default(50),
     /** Sessions a worker remembers routing itself, to keep affinity while Redis is unavailable (0 = off). Default 10000. */
     localSessionHints: z.number().int().min(0).default(10_000),
-    /** Prepared lookups not yet used by a request are dropped after this long, ms. Default 60000. */
-    preparedTtlMs: positiveInt.default(60_000),
   })
   .strict();
 

@@ -19,6 +19,7 @@ export function generationRequestOf(input: AssembledPrompt): GenerationRequest {
     deadlineMs: request.deadlineMs,
     promptTokens: input.tokenCount,
     priority: request.priority,
+    routing: { sessionId: request.sessionId, prefixBlockHashes: input.prefixBlockHashes },
   };
 }
 

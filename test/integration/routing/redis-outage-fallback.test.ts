@@ -60,7 +60,7 @@ test('stopping Redis mid-run fails no request: routing falls back, keeps local a
   let hintsBeforeStop = 0;
   let fallbacksWhileDown = 0;
   const outcomes = await runSessions(
-    (id, history, turn) => sendTurn(pool, selector, id, history, turn),
+    (id, history, turn) => sendTurn(pool, id, history, turn),
     6,
     6,
     async (turn) => {
@@ -116,7 +116,7 @@ test('a Redis that stops answering (CLIENT PAUSE) costs at most the lookup budge
   assert.equal(await waitUntilReady(admin, 5_000), true);
   try {
     const outcomes = await runSessions(
-      (id, history, turn) => sendTurn(pool, selector, id, history, turn),
+      (id, history, turn) => sendTurn(pool, id, history, turn),
       4,
       3,
       async (turn) => {

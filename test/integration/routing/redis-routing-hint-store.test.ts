@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import type { EndpointView } from '../../../shared/model/endpoint-selector.ts';
+import type { GenerationRequest, RequestRouting } from '../../../shared/model/types.ts';
 import { CacheAwareSelector } from '../../../shared/routing/cache-aware-selector.ts';
 import { RedisRoutingHintStore } from '../../../shared/routing/redis-routing-hint-store.ts';
 import { RoutingKeys } from '../../../shared/routing/routing-keys.ts';
@@ -169,6 +170,10 @@ function view(name: string): EndpointView {
   };
 }
 
+function routedRequest(requestId: string, routing: RequestRouting): GenerationRequest {
+  return { requestId, model: 'm', messages: [], params: { maxTokens: 1 }, routing };
+}
+
 test('hints survive a change of worker: a new selector sends a follow-up to the replica of the first', async () => {
   const store = new RedisRoutingHintStore(redis, keys, options);
   const replicas = ['a', 'b', 'c', 'd'].map((name) => `${name}-${uniqueName('r')}`);
@@ -176,12 +181,10 @@ test('hints survive a change of worker: a new selector sends a follow-up to the 
   const session = uniqueName('s');
   const first = new CacheAwareSelector(store, options, new RoutingCounters(), 'worker-1');
   const turn1 = hashes(session, 20);
-  await first.prepare('t1', { sessionId: session, prefixBlockHashes: turn1 }, replicas);
-  const served = first.select(
-    { requestId: 't1', model: 'm', messages: [], params: { maxTokens: 1 } },
-    views,
-  ).endpoint;
-  first.complete('t1');
+  const t1 = routedRequest('t1', { sessionId: session, prefixBlockHashes: turn1 });
+  await first.prepare(t1, views);
+  const served = first.select(t1, views).endpoint;
+  first.finished(t1, served, { kind: 'stopped' });
   first.close();
   await waitFor(async () => (await redis.hget(keys.session(session), 'replica')) === served, {
     timeoutMs: 5_000,
@@ -191,12 +194,10 @@ test('hints survive a change of worker: a new selector sends a follow-up to the 
   const counters = new RoutingCounters();
   const second = new CacheAwareSelector(store, options, counters, 'worker-2');
   const turn2 = [...turn1, ...hashes(session, 5, 20)];
-  await second.prepare('t2', { sessionId: session, prefixBlockHashes: turn2 }, replicas);
-  const choice = second.select(
-    { requestId: 't2', model: 'm', messages: [], params: { maxTokens: 1 } },
-    views,
-  );
-  second.complete('t2');
+  const t2 = routedRequest('t2', { sessionId: session, prefixBlockHashes: turn2 });
+  await second.prepare(t2, views);
+  const choice = second.select(t2, views);
+  second.finished(t2, choice.endpoint, { kind: 'stopped' });
   second.close();
   assert.equal(choice.endpoint, served);
   assert.equal(counters.reasons.session_sticky, 1);

@@ -6,12 +6,13 @@
  */
 import { EndpointPool } from '../../../shared/model/endpoint-pool.ts';
 import { compileModelCallOptions } from '../../../shared/model/model-call-options.ts';
+import { LlamaCppClient } from '../../../shared/model/llamacpp-client.ts';
+import type { ModelClient } from '../../../shared/model/model-client.ts';
 import { OpenAiCompatibleClient } from '../../../shared/model/openai-client.ts';
 import { ResilientEndpoint } from '../../../shared/model/resilient-endpoint.ts';
 import type { GenerationRequest, ModelChatMessage } from '../../../shared/model/types.ts';
 import { computePrefixBlockHashes } from '../../../shared/prefix/prefix-block-hashes.ts';
 import type { CacheAwareSelector } from '../../../shared/routing/cache-aware-selector.ts';
-import { streamRouted } from '../../../shared/routing/routed-stream.ts';
 import { simOptionsSchema } from '../../../infra/model-sim/sim-options.ts';
 import { startSimServer, type RunningSim } from '../../../infra/model-sim/sim-server.ts';
 
@@ -31,15 +32,19 @@ export async function startFastReplicas(count: number): Promise<RunningSim[]> {
   );
 }
 
-export function poolOver(replicas: readonly RunningSim[], selector: CacheAwareSelector): EndpointPool {
+/** A pool over the replicas through the OpenAI-compatible adapter, or llama.cpp's /completion one. */
+export function poolOver(
+  replicas: readonly RunningSim[],
+  selector: CacheAwareSelector,
+  api: 'openai' | 'llamacpp' = 'openai',
+): EndpointPool {
   const options = compileModelCallOptions({ maxAttempts: 2, retryInitialDelayMs: 10 });
+  const clientOf = (sim: RunningSim): ModelClient =>
+    api === 'llamacpp'
+      ? new LlamaCppClient({ name: sim.replicaId, baseUrl: sim.url })
+      : new OpenAiCompatibleClient({ name: sim.replicaId, baseUrl: sim.url });
   const endpoints = replicas.map(
-    (sim) =>
-      new ResilientEndpoint(
-        new OpenAiCompatibleClient({ name: sim.replicaId, baseUrl: sim.url }),
-        { maxConcurrent: 16, models: [] },
-        options,
-      ),
+    (sim) => new ResilientEndpoint(clientOf(sim), { maxConcurrent: 16, models: [] }, options),
   );
   return new EndpointPool(endpoints, selector, options);
 }
@@ -53,12 +58,13 @@ function tokenIds(messages: readonly ModelChatMessage[]): number[] {
 export interface TurnOutcome {
   readonly ok: boolean;
   readonly endpoint?: string;
+  /** The server slot that served the turn (llama.cpp), when reported. */
+  readonly slot?: number;
 }
 
 /** Sends the next turn of a session through routing; never throws (a failure is an outcome). */
 export async function sendTurn(
   pool: EndpointPool,
-  selector: CacheAwareSelector,
   sessionId: string,
   history: ModelChatMessage[],
   turn: number,
@@ -72,13 +78,17 @@ export async function sendTurn(
     model: 'sim-8b',
     messages: [...history],
     params: { maxTokens: 4, temperature: 0 },
+    routing: { sessionId, prefixBlockHashes: computePrefixBlockHashes(tokenIds(history)) },
   };
-  const key = { sessionId, prefixBlockHashes: computePrefixBlockHashes(tokenIds(history)) };
   try {
-    for await (const event of streamRouted(pool, selector, request, key, new AbortController().signal)) {
+    for await (const event of pool.stream(request, new AbortController().signal)) {
       if (event.type === 'done') {
         history.push({ role: 'assistant', content: event.text });
-        return { ok: true, endpoint: event.endpoint };
+        return {
+          ok: true,
+          endpoint: event.endpoint,
+          ...(event.slot === undefined ? {} : { slot: event.slot }),
+        };
       }
     }
     return { ok: false };
