@@ -1,12 +1,23 @@
 /**
  * One stage hop through StageWorker vs a plain kafkajs consume→produce
- * pass-through, same broker, same run. Per path:
+ * pass-through, same broker, same run. What each side does per record:
+ *   raw:     kafkajs eachBatch; forwards key and value bytes unchanged (no codec) and writes the
+ *            de-dup identity headers (kpo-request-id = first 16 bytes of the value, kpo-seq 0,
+ *            kpo-attempt 1, kpo-stage bench); sends the batch in chunks of MAX_PRODUCE_BATCH
+ *            (idempotent, acks=all, one request in flight); kafkajs auto-commits.
+ *            (shared/kafka/kafkajs/kafkajs-pass-through.ts)
+ *   runtime: StageWorker with a pass-through byte codec (decode/encode return the bytes) and a
+ *            handler that emits its input: the same key, value and the same four headers, plus
+ *            everything the runtime does (session order, budget, retries, tracked offsets,
+ *            coalesced idempotent acks=all sends of up to MAX_PRODUCE_BATCH, commits every 100 ms).
+ * Neither side decodes or re-encodes the value, so both pay the same codec work (none) and the
+ * same header encoding; the difference is the runtime's own cost. Per path:
  *   throughput: a backlog of BACKLOG records drained, records/s from first to last output;
  *   latency:    PACED records sent at RATE/s while the path is idle, produce → output seen.
  * After a small warm-up of both paths (JIT), ROUNDS rounds alternate raw and runtime so load from
  * other processes on the machine hits both alike; the medians are reported. Prints both and, last,
  * one JSON line. Env: KAFKA_BROKERS (default: the local stack), BACKLOG (50000), PACED (2000),
- * RATE (1000), ROUNDS (5), SESSIONS (10000), CONCURRENCY (4000), MAX_PRODUCE_BATCH (1000; kafkajs groups a request's
+ * RATE (1000), ROUNDS (5), ONLY (raw | runtime: run one path only, e.g. under --cpu-prof), SESSIONS (10000), CONCURRENCY (4000), MAX_PRODUCE_BATCH (1000; kafkajs groups a request's
  * messages per partition in quadratic time, so much larger requests get slower).
  * The runtime runs a pass-through handler with high concurrency: a hop's throughput is bounded by
  * concurrency / produce round trip, since each handler awaits the broker's ack of its output.
@@ -16,7 +27,7 @@ import { KafkajsClient } from '../shared/kafka/kafkajs/kafkajs-client.ts';
 import { startKafkajsPassThrough } from '../shared/kafka/kafkajs/kafkajs-pass-through.ts';
 import type { KafkaClientPort, OutgoingRecord } from '../shared/kafka/kafka-port.ts';
 import type { RecordCodec } from '../shared/serde/record-codec.ts';
-import type { DeadLetterRecord } from '../shared/runtime/dead-letter-record.ts';
+import type { DeadLetter } from '../shared/messages/types.ts';
 import { BatchingProducer } from '../shared/runtime/batching-producer.ts';
 import { StageWorker } from '../shared/runtime/stage-worker.ts';
 
@@ -43,7 +54,7 @@ const bytes: RecordCodec<Buffer> = {
   decode: async (value) => value,
   encode: async (value) => value,
 };
-const deadLetters: RecordCodec<DeadLetterRecord> = {
+const deadLetters: RecordCodec<DeadLetter> = {
   messageName: 'kpo.v1.DeadLetter',
   encode: async (letter) =>
     Buffer.from(JSON.stringify({ ...letter, originalValue: null, originalKey: null })),
@@ -51,6 +62,10 @@ const deadLetters: RecordCodec<DeadLetterRecord> = {
     throw new Error('not used');
   },
 };
+
+/** The request ID both paths write: the first 16 bytes of the value. */
+const requestIdOf = (value: Buffer | null): string => value?.subarray(0, 16).toString('latin1') ?? '';
+const ONLY = process.env.ONLY;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -126,7 +141,7 @@ async function runPath(
       outputTopic: output,
       kafka,
       handler: {
-        identify: (value) => ({ requestId: value.subarray(0, 16).toString('latin1'), sessionId: 'bench' }),
+        identify: (value) => ({ requestId: requestIdOf(value), sessionId: 'bench' }),
         handle: (value, context) => context.emit(value),
       },
       inputCodec: bytes,
@@ -143,6 +158,8 @@ async function runPath(
       groupId: `${base}-g`,
       inputTopic: input,
       outputTopic: output,
+      stage: 'bench',
+      requestIdOf,
       maxSendRecords: MAX_PRODUCE_BATCH,
     });
     stop = () => raw.stop();
@@ -185,12 +202,18 @@ function median(results: readonly PathResult[]): PathResult {
 }
 
 const kafka = new KafkajsClient({ brokers: brokers(), logLevel: 'nothing' });
+const fmt = (r: PathResult): string =>
+  `p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${Math.round(r.rps)} records/s`;
+if (ONLY === 'raw' || ONLY === 'runtime') {
+  // One path only (for profiling with node --cpu-prof); no comparison, no JSON line.
+  for (let round = 1; round <= ROUNDS; round += 1)
+    console.log(`${ONLY} round ${round}: ${fmt(await runPath(kafka, ONLY, BACKLOG, PACED))}`);
+  process.exit(0);
+}
 await runPath(kafka, 'raw', 2_000, 200);
 await runPath(kafka, 'runtime', 2_000, 200);
 const raws: PathResult[] = [];
 const runtimes: PathResult[] = [];
-const fmt = (r: PathResult): string =>
-  `p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${Math.round(r.rps)} records/s`;
 for (let round = 1; round <= ROUNDS; round += 1) {
   raws.push(await runPath(kafka, 'raw', BACKLOG, PACED));
   runtimes.push(await runPath(kafka, 'runtime', BACKLOG, PACED));

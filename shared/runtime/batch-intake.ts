@@ -49,25 +49,32 @@ export class BatchIntake {
     const high = BigInt(batch.highWatermark);
     const key = tpKey(topic, partition);
     const otherLag = this.lag - (this.lagByPartition.get(key) ?? 0);
+    const { admissionLimit } = this.settings;
+    const intake = this.tracker.partition(topic, partition);
+    const { instrumentation } = this;
+    const sessionPrefix = `${key}\u0000`;
     let taken = 0;
     for (const raw of batch.records) {
       if (!this.accepting()) break;
-      if (this.tracker.isTaken(topic, partition, raw.offset)) {
+      const offset = BigInt(raw.offset);
+      if (intake.isTaken(offset)) {
         taken += 1;
         continue;
       }
       if (!this.gate.hasRoom(this.tracker.inFlight)) break;
-      const handle = this.tracker.track(topic, partition, raw.offset);
-      const partitionLag = Number(high - BigInt(raw.offset) - 1n);
-      const backlog = otherLag + Math.max(0, partitionLag) + this.tracker.inFlight;
-      const rejected = this.settings.admissionLimit > 0 && backlog > this.settings.admissionLimit;
+      const handle = intake.track(raw.offset, offset);
+      const rejected =
+        admissionLimit > 0 &&
+        otherLag + Math.max(0, Number(high - offset - 1n)) + this.tracker.inFlight > admissionLimit;
       const source = toSourceRecord(raw);
       const session =
-        raw.key === null ? `${key}\u0000@${raw.offset}` : `${key}\u0000${raw.key.toString('latin1')}`;
-      try {
-        this.instrumentation.onFetched?.(source, this.tracker.inFlight);
-      } catch {
-        // instrumentation must not break the worker
+        raw.key === null ? `${sessionPrefix}@${raw.offset}` : sessionPrefix + raw.key.toString('latin1');
+      if (instrumentation.onFetched) {
+        try {
+          instrumentation.onFetched(source, this.tracker.inFlight);
+        } catch {
+          // instrumentation must not break the worker
+        }
       }
       this.scheduler.enqueue(session, { raw, source, handle, rejected });
       taken += 1;

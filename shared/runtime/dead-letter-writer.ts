@@ -1,14 +1,21 @@
 /**
  * Writes a record the stage gave up on to `<input topic><deadLetterSuffix>`:
- * value = DeadLetter (original key, value bytes and headers kept whole), key =
- * the original key, headers = the original headers plus kpo-dlq-* error headers.
+ * value = DeadLetter (shared/messages/types.ts, schemas/DeadLetter.avsc;
+ * original key, value bytes and headers kept whole), key = the original key,
+ * headers = the original headers plus kpo-dlq-* error headers.
+ *
+ * A dead letter of a record close to the message size limit is itself too
+ * large to encode (the codec refuses it with KPO_TOO_LARGE). Then the letter
+ * is written without the original value (originalValue null; then, if still
+ * too large, without the original headers too), and the reason says what was
+ * dropped, so the failure is recorded instead of the write failing forever.
  */
-import type { KpoError } from '../errors/kpo-error.ts';
+import { KpoError } from '../errors/kpo-error.ts';
 import type { ConsumedRecord } from '../kafka/kafka-port.ts';
 import { HEADER } from '../messages/header-names.ts';
+import type { DeadLetter } from '../messages/types.ts';
 import type { RecordCodec } from '../serde/record-codec.ts';
 import type { BatchingProducer, SendGuard } from './batching-producer.ts';
-import type { DeadLetterRecord } from './dead-letter-record.ts';
 
 export interface DeadLetterInput {
   /** False once the source partition was revoked: the write is refused if still queued. */
@@ -20,18 +27,20 @@ export interface DeadLetterInput {
   readonly sessionId?: string;
 }
 
+const isTooLarge = (error: unknown): boolean => error instanceof KpoError && error.code === 'KPO_TOO_LARGE';
+
 export class DeadLetterWriter {
   constructor(
     private readonly stage: string,
     private readonly topic: string,
-    private readonly codec: RecordCodec<DeadLetterRecord>,
+    private readonly codec: RecordCodec<DeadLetter>,
     private readonly producer: BatchingProducer,
   ) {}
 
   /** Resolves once the dead letter is on the broker; rejects with a KpoError (caller retries). */
   async write(input: DeadLetterInput): Promise<void> {
     const { raw, error, attempts } = input;
-    const letter: DeadLetterRecord = {
+    const { letter, value } = await this.encode({
       stage: this.stage,
       errorCode: error.code,
       reason: error.message,
@@ -45,8 +54,7 @@ export class DeadLetterWriter {
       failedAtMs: Date.now(),
       requestId: input.requestId ?? null,
       sessionId: input.sessionId ?? null,
-    };
-    const value = await this.codec.encode(letter);
+    });
     await this.producer.send(
       {
         topic: this.topic,
@@ -56,7 +64,7 @@ export class DeadLetterWriter {
           ...raw.headers,
           [HEADER.dlqStage]: this.stage,
           [HEADER.dlqErrorCode]: error.code,
-          [HEADER.dlqReason]: error.message,
+          [HEADER.dlqReason]: letter.reason,
           [HEADER.dlqAttempts]: String(attempts),
           [HEADER.dlqSourceTopic]: raw.topic,
           [HEADER.dlqSourcePartition]: String(raw.partition),
@@ -65,5 +73,30 @@ export class DeadLetterWriter {
       },
       input.guard,
     );
+  }
+
+  /** Encodes the letter; when it is too large, drops the original value (then headers) and says so. */
+  private async encode(letter: DeadLetter): Promise<{ letter: DeadLetter; value: Buffer }> {
+    try {
+      return { letter, value: await this.codec.encode(letter) };
+    } catch (error) {
+      if (!isTooLarge(error) || letter.originalValue === null) throw error;
+    }
+    const withoutValue: DeadLetter = {
+      ...letter,
+      originalValue: null,
+      reason: `${letter.reason} [original value (${letter.originalValue.length} bytes) dropped: the dead letter was over the message size limit]`,
+    };
+    try {
+      return { letter: withoutValue, value: await this.codec.encode(withoutValue) };
+    } catch (error) {
+      if (!isTooLarge(error) || Object.keys(letter.originalHeaders).length === 0) throw error;
+    }
+    const bare: DeadLetter = {
+      ...withoutValue,
+      originalHeaders: {},
+      reason: `${letter.reason} [original value (${letter.originalValue.length} bytes) and headers dropped: the dead letter was over the message size limit]`,
+    };
+    return { letter: bare, value: await this.codec.encode(bare) };
   }
 }

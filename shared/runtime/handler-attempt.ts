@@ -4,16 +4,19 @@
  * aroundHandler context, and emit() that encodes, stamps the de-dup identity
  * and trace headers, and produces keyed by the input key.
  *
- * Hot path (tens of thousands of records/s): AbortController/EventTarget are
- * costly in Node, so the signal is created only when a handler reads
- * context.signal; forced shutdown and handler timeouts walk the set of running
- * attempts (one sweep timer) instead of a listener and a timer per attempt.
+ * Hot path (tens of thousands of records/s): one RunningAttempt object is the
+ * handler's context, its abort state and its emit(), so an attempt allocates
+ * one object, one emit closure and the promises it cannot avoid. The
+ * AbortController is created only when a handler reads context.signal;
+ * forced shutdown and handler timeouts walk the set of running attempts (one
+ * sweep timer) instead of a listener and a timer per attempt. Constant header
+ * values (stage, attempt, small seq numbers) are precomputed Buffers.
  */
 import { KpoError, toKpoError } from '../errors/kpo-error.ts';
-import { HEADER } from '../messages/header-names.ts';
+import { IdentityHeaderBuilder } from './identity-headers.ts';
 import type { BatchingProducer } from './batching-producer.ts';
 import type { CompiledStageWorkerOptions } from './stage-worker-options.ts';
-import type { EmitOptions, HandlerContext } from './stage-handler.ts';
+import type { EmitOptions, HandlerContext, SourceRecord } from './stage-handler.ts';
 import type { WorkItem } from './work-item.ts';
 
 export interface Identity {
@@ -27,15 +30,27 @@ export interface AttemptResult {
   readonly durationMs: number;
 }
 
-/** Abort state of one running attempt. */
-class AttemptAbort {
+/** One running attempt: the handler's context, its abort state and its emit(). */
+class RunningAttempt<In, Out> implements HandlerContext<Out> {
   reason: KpoError | undefined;
-  timeout: (() => KpoError) | undefined;
-
-  constructor(readonly deadline: number) {}
-
+  /** Trace headers from aroundHandler, when there is one. */
+  outgoing: (() => Record<string, string>) | undefined;
   private controller: AbortController | undefined;
   private rejectRace: ((reason: KpoError) => void) | undefined;
+  private nextSeq = 0;
+  readonly source: SourceRecord;
+  readonly emit: (output: Out, options?: EmitOptions) => Promise<void>;
+
+  constructor(
+    private readonly owner: HandlerAttempt<In, Out>,
+    readonly item: WorkItem,
+    readonly identity: Identity,
+    readonly attempt: number,
+    readonly deadline: number,
+  ) {
+    this.source = item.source;
+    this.emit = (output, options) => this.emitOne(output, options);
+  }
 
   get signal(): AbortSignal {
     if (!this.controller) {
@@ -63,21 +78,51 @@ class AttemptAbort {
       promise.then(resolve, reject);
     });
   }
+
+  private emitOne(output: Out, options: EmitOptions | undefined): Promise<void> {
+    if (this.reason) return Promise.reject(this.reason);
+    const { item } = this;
+    if (!item.handle.active) {
+      return Promise.reject(
+        new KpoError('KPO_CANCELLED', 'source partition revoked', { context: this.owner.context(this) }),
+      );
+    }
+    const seq = options?.seq ?? this.nextSeq;
+    if (seq >= this.nextSeq) this.nextSeq = seq + 1;
+    const { options: compiled, producer, identityHeaders } = this.owner;
+    const topic = options?.topic ?? compiled.outputTopic;
+    const identity = identityHeaders.build(this.identity.requestId, seq, this.attempt);
+    const extra = options?.headers;
+    const trace = this.outgoing?.();
+    const headers =
+      extra === undefined && trace === undefined ? identity : { ...extra, ...trace, ...identity };
+    const key = options?.key ?? item.raw.key;
+    const { instrumentation } = compiled;
+    return compiled.outputCodec.encode(output).then((value) => {
+      const sent = producer.send({ topic, key, value, headers }, item.handle);
+      return instrumentation.onOutput
+        ? sent.then(() => safely(() => instrumentation.onOutput?.(topic)))
+        : sent;
+    });
+  }
 }
 
 /** How often handler deadlines are checked: a timeout fires up to this late. */
 const SWEEP_MS = 50;
 
 export class HandlerAttempt<In, Out> {
-  private readonly running = new Set<AttemptAbort>();
+  private readonly running = new Set<RunningAttempt<In, Out>>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** @internal */
+  readonly identityHeaders: IdentityHeaderBuilder;
 
   constructor(
-    private readonly options: CompiledStageWorkerOptions<In, Out>,
-    private readonly producer: BatchingProducer,
+    /** @internal */ readonly options: CompiledStageWorkerOptions<In, Out>,
+    /** @internal */ readonly producer: BatchingProducer,
     /** Aborts every running attempt at forced shutdown. */
     forcedStop: AbortSignal,
   ) {
+    this.identityHeaders = new IdentityHeaderBuilder(options.stage);
     forcedStop.addEventListener(
       'abort',
       () => {
@@ -93,7 +138,15 @@ export class HandlerAttempt<In, Out> {
   private sweep(): void {
     const now = performance.now();
     for (const attempt of this.running) {
-      if (attempt.deadline <= now && attempt.timeout) attempt.abort(attempt.timeout());
+      if (attempt.deadline <= now) {
+        const { handlerTimeoutMs } = this.options.settings;
+        attempt.abort(
+          new KpoError('KPO_TIMEOUT', `handler ran past ${handlerTimeoutMs} ms`, {
+            retryable: true,
+            context: this.context(attempt),
+          }),
+        );
+      }
     }
     if (this.running.size === 0 && this.sweeper) {
       clearInterval(this.sweeper);
@@ -102,101 +155,62 @@ export class HandlerAttempt<In, Out> {
   }
 
   /** Never rejects: a failure comes back as a KpoError in the result. */
-  async run(item: WorkItem, input: In, identity: Identity, attempt: number): Promise<AttemptResult> {
-    const { handler, settings, instrumentation, stage } = this.options;
+  run(item: WorkItem, input: In, identity: Identity, attempt: number): Promise<AttemptResult> {
+    const { handler, settings, instrumentation } = this.options;
     const started = performance.now();
-    const abort = new AttemptAbort(started + settings.handlerTimeoutMs);
-    abort.timeout = () =>
-      new KpoError('KPO_TIMEOUT', `handler ran past ${settings.handlerTimeoutMs} ms`, {
-        retryable: true,
-        context: this.context(item, identity, attempt),
-      });
-    this.running.add(abort);
+    const running = new RunningAttempt(this, item, identity, attempt, started + settings.handlerTimeoutMs);
+    this.running.add(running);
     this.sweeper ??= setInterval(() => this.sweep(), Math.min(SWEEP_MS, settings.handlerTimeoutMs));
-    try {
-      instrumentation.onHandlerStart?.(item.source, attempt);
-    } catch {
-      // instrumentation must not break the worker
-    }
-    const body = async (outgoingHeaders: () => Record<string, string>): Promise<void> => {
-      let nextSeq = 0;
-      const emit = async (output: Out, emitOptions: EmitOptions = {}): Promise<void> => {
-        if (abort.reason) throw abort.reason;
-        if (!item.handle.active) {
-          throw new KpoError('KPO_CANCELLED', 'source partition revoked', {
-            context: this.context(item, identity, attempt),
-          });
-        }
-        const seq = emitOptions.seq ?? nextSeq;
-        nextSeq = Math.max(nextSeq, seq + 1);
-        const topic = emitOptions.topic ?? this.options.outputTopic;
-        const value = await this.options.outputCodec.encode(output);
-        await this.producer.send(
-          {
-            topic,
-            key: emitOptions.key ?? item.raw.key,
-            value,
-            headers: {
-              ...emitOptions.headers,
-              ...outgoingHeaders(),
-              [HEADER.requestId]: identity.requestId,
-              [HEADER.seq]: String(seq),
-              [HEADER.attempt]: String(attempt),
-              [HEADER.producedBy]: stage,
-            },
-          },
-          item.handle,
-        );
-        try {
-          instrumentation.onOutput?.(topic);
-        } catch {
-          // instrumentation must not break the worker
-        }
-      };
-      const handlerContext: HandlerContext<Out> = {
-        source: item.source,
-        attempt,
-        get signal() {
-          return abort.signal;
-        },
-        emit,
-      };
-      await abort.race(handler.handle(input, handlerContext));
-    };
-    try {
-      if (instrumentation.aroundHandler) await instrumentation.aroundHandler(item.source, body);
-      else await body(noHeaders);
-      const durationMs = performance.now() - started;
+    safely(() => instrumentation.onHandlerStart?.(item.source, attempt));
+    const handle = (): Promise<void> => {
       try {
-        instrumentation.onHandlerEnd?.(item.source, 'ok', durationMs);
-      } catch {
-        // instrumentation must not break the worker
+        return running.race(handler.handle(input, running));
+      } catch (error) {
+        return Promise.reject(toKpoError(error, 'KPO_HANDLER'));
       }
-      return { durationMs };
+    };
+    let done: Promise<void>;
+    try {
+      done = instrumentation.aroundHandler
+        ? instrumentation.aroundHandler(item.source, (outgoing) => {
+            running.outgoing = outgoing;
+            return handle();
+          })
+        : handle();
     } catch (error) {
-      return {
-        error: toKpoError(error, 'KPO_HANDLER').withContext(this.context(item, identity, attempt)),
-        durationMs: performance.now() - started,
-      };
-    } finally {
-      this.running.delete(abort);
+      done = Promise.reject(toKpoError(error, 'KPO_HANDLER'));
     }
+    return done.then(
+      () => {
+        this.running.delete(running);
+        const durationMs = performance.now() - started;
+        safely(() => instrumentation.onHandlerEnd?.(item.source, 'ok', durationMs));
+        return { durationMs };
+      },
+      (error: unknown) => {
+        this.running.delete(running);
+        return {
+          error: toKpoError(error, 'KPO_HANDLER').withContext(this.context(running)),
+          durationMs: performance.now() - started,
+        };
+      },
+    );
   }
 
-  private context(item: WorkItem, identity: Identity, attempt: number): KpoError['context'] {
+  /** @internal */
+  context(running: RunningAttempt<In, Out>): KpoError['context'] {
+    const { source } = running.item;
     return {
       stage: this.options.stage,
-      topic: item.source.topic,
-      partition: item.source.partition,
-      offset: item.source.offset,
-      requestId: identity.requestId,
-      sessionId: identity.sessionId,
-      attempt,
+      topic: source.topic,
+      partition: source.partition,
+      offset: source.offset,
+      requestId: running.identity.requestId,
+      sessionId: running.identity.sessionId,
+      attempt: running.attempt,
     };
   }
 }
-
-const noHeaders = (): Record<string, string> => ({});
 
 /** Instrumentation must not throw; if it does, the worker carries on. */
 export function safely(call: () => void): void {

@@ -8,13 +8,8 @@
  */
 import type { PartitionOffset, TopicPartition } from '../kafka/kafka-port.ts';
 
-interface Entry {
-  readonly offset: bigint;
-  done: boolean;
-}
-
 class PartitionState {
-  readonly entries: Entry[] = [];
+  readonly entries: OffsetHandle[] = [];
   head = 0;
   active = true;
   /** Next offset this partition expects to take. */
@@ -31,7 +26,7 @@ class PartitionState {
   release(): number {
     let released = 0;
     while (this.head < this.entries.length && this.entries[this.head]!.done) {
-      this.position = this.entries[this.head]!.offset + 1n;
+      this.position = this.entries[this.head]!.value + 1n;
       this.head += 1;
       released += 1;
     }
@@ -45,12 +40,14 @@ class PartitionState {
 
 /** One tracked record. Completing a handle of a dropped partition is a no-op. */
 export class OffsetHandle {
+  /** @internal */ done = false;
+
   constructor(
     readonly topic: string,
     readonly partition: number,
     readonly offset: string,
+    /** @internal */ readonly value: bigint,
     /** @internal */ readonly state: PartitionState,
-    /** @internal */ readonly entry: Entry,
   ) {}
 
   /** False once the partition was dropped (revoked): its result must not be committed. */
@@ -82,22 +79,25 @@ export class OffsetTracker {
   }
 
   track(topic: string, partition: number, offset: string): OffsetHandle {
+    return this.partition(topic, partition).track(offset, BigInt(offset));
+  }
+
+  /**
+   * One partition's tracking, for taking a whole fetched batch with one lookup
+   * (valid until the partition is dropped; take() is synchronous, so a batch is).
+   */
+  partition(topic: string, partition: number): PartitionIntake {
     const key = keyOf(topic, partition);
     let state = this.partitions.get(key);
     if (!state) this.partitions.set(key, (state = new PartitionState()));
-    const value = BigInt(offset);
-    const entry: Entry = { offset: value, done: false };
-    state.entries.push(entry);
-    state.nextExpected = value + 1n;
-    this.inFlightCount += 1;
-    return new OffsetHandle(topic, partition, offset, state, entry);
+    return new PartitionIntake(topic, partition, state, () => (this.inFlightCount += 1));
   }
 
   /** Marks a record finished; returns how many records it released (0 while an earlier one is unfinished). */
   complete(handle: OffsetHandle): number {
-    const { state, entry } = handle;
-    if (!state.active || entry.done) return 0;
-    entry.done = true;
+    const { state } = handle;
+    if (!state.active || handle.done) return 0;
+    handle.done = true;
     const released = state.release();
     this.inFlightCount -= released;
     return released;
@@ -140,5 +140,29 @@ export class OffsetTracker {
   /** In-flight records per partition (for drain reporting and tests). */
   pendingOf(topic: string, partition: number): number {
     return this.partitions.get(keyOf(topic, partition))?.pending() ?? 0;
+  }
+}
+
+/** Taking records of one partition: see OffsetTracker.partition(). */
+export class PartitionIntake {
+  constructor(
+    private readonly topic: string,
+    private readonly partitionId: number,
+    private readonly state: PartitionState,
+    private readonly counted: () => void,
+  ) {}
+
+  /** True if this offset was already taken in the current assignment (a re-delivery to skip). */
+  isTaken(value: bigint): boolean {
+    return this.state.nextExpected !== undefined && value < this.state.nextExpected;
+  }
+
+  /** Tracks the record at `offset` (its value as a bigint, parsed once by the caller). */
+  track(offset: string, value: bigint): OffsetHandle {
+    const handle = new OffsetHandle(this.topic, this.partitionId, offset, value, this.state);
+    this.state.entries.push(handle);
+    this.state.nextExpected = value + 1n;
+    this.counted();
+    return handle;
   }
 }

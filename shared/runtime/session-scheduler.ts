@@ -75,20 +75,28 @@ export class SessionScheduler<T> {
       this.queuedCount -= 1;
       if (queue.length === 0) this.queues.delete(session);
       this.running.add(session);
-      void this.runOne(session, item);
+      this.runOne(session, item);
     }
   }
 
-  private async runOne(session: string, item: T): Promise<void> {
+  private runOne(session: string, item: T): void {
+    let running: Promise<void>;
     try {
-      await this.run(item);
+      running = this.run(item);
     } catch {
-      // run() owns its errors; a throw here must not stall the session.
-    } finally {
-      this.running.delete(session);
-      if (this.queues.has(session)) this.ready.push(session);
-      this.pump();
-      this.notifyIfIdle();
+      running = Promise.resolve();
     }
+    // run() owns its errors; a rejection here must not stall the session.
+    running.then(
+      () => this.finish(session),
+      () => this.finish(session),
+    );
+  }
+
+  private finish(session: string): void {
+    this.running.delete(session);
+    if (this.queues.has(session)) this.ready.push(session);
+    this.pump();
+    this.notifyIfIdle();
   }
 }

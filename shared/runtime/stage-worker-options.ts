@@ -8,7 +8,7 @@ import { stageSchema, type StageConfig } from '../config/pipeline-config-schema.
 import { KpoError } from '../errors/kpo-error.ts';
 import type { KafkaClientPort } from '../kafka/kafka-port.ts';
 import type { RecordCodec } from '../serde/record-codec.ts';
-import type { DeadLetterRecord } from './dead-letter-record.ts';
+import type { DeadLetter } from '../messages/types.ts';
 import type { RecordFailure, StageHandler } from './stage-handler.ts';
 import type { WorkerInstrumentation } from './worker-instrumentation.ts';
 import { stderrWorkerLogger, type WorkerLogger } from './worker-logger.ts';
@@ -24,7 +24,7 @@ export interface StageWorkerOptions<In, Out> {
   readonly handler: StageHandler<In, Out>;
   readonly inputCodec: RecordCodec<In>;
   readonly outputCodec: RecordCodec<Out>;
-  readonly deadLetterCodec: RecordCodec<DeadLetterRecord>;
+  readonly deadLetterCodec: RecordCodec<DeadLetter>;
   readonly kafka: KafkaClientPort;
   /** Stage knobs (pipeline file `stages.<name>`); every default is in stageSchema. */
   readonly settings?: z.input<typeof stageSchema>;
@@ -52,7 +52,7 @@ export interface CompiledStageWorkerOptions<In, Out> {
   readonly handler: StageHandler<In, Out>;
   readonly inputCodec: RecordCodec<In>;
   readonly outputCodec: RecordCodec<Out>;
-  readonly deadLetterCodec: RecordCodec<DeadLetterRecord>;
+  readonly deadLetterCodec: RecordCodec<DeadLetter>;
   readonly kafka: KafkaClientPort;
   readonly settings: StageConfig;
   /** floor(lowWatermarkRatio × queueDepth). */

@@ -94,11 +94,12 @@ export class StageWorker<In, Out> {
       deadLetters,
       this.forcedStop.signal,
     );
-    this.scheduler = new SessionScheduler<WorkItem>(settings.concurrency, async (item) => {
-      const outcome = await processor.process(item);
-      if (outcome === 'done' && this.tracker.complete(item.handle) > 0)
-        this.gate.update(this.tracker.inFlight);
-    });
+    this.scheduler = new SessionScheduler<WorkItem>(settings.concurrency, (item) =>
+      processor.process(item).then((outcome) => {
+        if (outcome === 'done' && this.tracker.complete(item.handle) > 0)
+          this.gate.update(this.tracker.inFlight);
+      }),
+    );
     this.gate = new BackpressureGate(settings.queueDepth, compiled.lowWatermark, {
       pause: (inFlight) => {
         const partitions = this.consumer.assignment();

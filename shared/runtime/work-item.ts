@@ -11,15 +11,47 @@ export interface WorkItem {
   readonly rejected: boolean;
 }
 
+/**
+ * The handler's view of a record. Header strings and the key string are made
+ * on first read: most records are never asked for them.
+ */
+class LazySourceRecord implements SourceRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestampMs: number;
+  private keyText: string | null | undefined;
+  private headerText: Readonly<Record<string, string>> | undefined;
+
+  constructor(private readonly raw: ConsumedRecord) {
+    this.topic = raw.topic;
+    this.partition = raw.partition;
+    this.offset = raw.offset;
+    this.timestampMs = raw.timestampMs;
+  }
+
+  get key(): string | null {
+    if (this.keyText === undefined)
+      this.keyText = this.raw.key === null ? null : this.raw.key.toString('utf8');
+    return this.keyText;
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    if (this.headerText === undefined) {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(this.raw.headers)) headers[name] = value.toString('utf8');
+      this.headerText = headers;
+    }
+    return this.headerText;
+  }
+
+  /** Plain fields for spreads and JSON (getters on a prototype would be left out). */
+  toJSON(): SourceRecord {
+    const { topic, partition, offset, timestampMs, key, headers } = this;
+    return { topic, partition, offset, timestampMs, key, headers };
+  }
+}
+
 export function toSourceRecord(raw: ConsumedRecord): SourceRecord {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw.headers)) headers[name] = value.toString('utf8');
-  return {
-    topic: raw.topic,
-    partition: raw.partition,
-    offset: raw.offset,
-    timestampMs: raw.timestampMs,
-    key: raw.key === null ? null : raw.key.toString('utf8'),
-    headers,
-  };
+  return new LazySourceRecord(raw);
 }

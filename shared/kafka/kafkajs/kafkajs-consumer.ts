@@ -37,13 +37,18 @@ import { kafkaError } from './kafkajs-errors.ts';
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
-function headerBytes(headers: IHeaders | undefined): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  for (const [name, raw] of Object.entries(headers ?? {})) {
+/** Shared by every record without headers (the port's headers are read-only). */
+const NO_HEADERS: Readonly<Record<string, Buffer>> = Object.freeze({});
+
+function headerBytes(headers: IHeaders | undefined): Readonly<Record<string, Buffer>> {
+  if (headers === undefined) return NO_HEADERS;
+  let out: Record<string, Buffer> | undefined;
+  for (const name in headers) {
+    const raw = headers[name];
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-    if (value !== undefined) out[name] = Buffer.isBuffer(value) ? value : Buffer.from(value);
+    if (value !== undefined) (out ??= {})[name] = Buffer.isBuffer(value) ? value : Buffer.from(value);
   }
-  return out;
+  return out ?? NO_HEADERS;
 }
 
 function groupByTopic(partitions: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {

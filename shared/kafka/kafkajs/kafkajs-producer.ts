@@ -4,6 +4,13 @@ import type { Message, Producer, TopicMessages } from 'kafkajs';
 import type { OutgoingRecord, ProducerPort } from '../kafka-port.ts';
 import { kafkaError } from './kafkajs-errors.ts';
 
+function toMessage(record: OutgoingRecord): Message {
+  const message: Message = { key: record.key, value: record.value };
+  if (record.headers !== undefined) message.headers = record.headers;
+  if (record.partition !== undefined) message.partition = record.partition;
+  return message;
+}
+
 export class KafkajsProducer implements ProducerPort {
   private readonly producer: Producer;
   private connected = false;
@@ -31,18 +38,16 @@ export class KafkajsProducer implements ProducerPort {
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const byTopic = new Map<string, Message[]>();
+    // Usually one topic: group without a Map in that case. kafkajs only reads the messages.
+    const topicMessages: TopicMessages[] = [];
+    let last: TopicMessages | undefined;
     for (const record of records) {
-      let messages = byTopic.get(record.topic);
-      if (!messages) byTopic.set(record.topic, (messages = []));
-      messages.push({
-        key: record.key,
-        value: record.value,
-        ...(record.headers === undefined ? {} : { headers: { ...record.headers } }),
-        ...(record.partition === undefined ? {} : { partition: record.partition }),
-      });
+      if (last?.topic !== record.topic) {
+        last = topicMessages.find((t) => t.topic === record.topic);
+        if (!last) topicMessages.push((last = { topic: record.topic, messages: [] }));
+      }
+      last.messages.push(toMessage(record));
     }
-    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     try {
       await this.producer.sendBatch({ acks: -1, topicMessages });
     } catch (error) {

@@ -96,7 +96,9 @@ test('an output carries the input key, the de-dup identity and the stage header'
   assert.equal(out?.topic, 'out');
   assert.equal(out?.key?.toString(), 'session-1');
   assert.deepEqual(
-    [HEADER.requestId, HEADER.seq, HEADER.attempt, HEADER.producedBy].map((h) => out?.headers?.[h]),
+    [HEADER.requestId, HEADER.seq, HEADER.attempt, HEADER.producedBy].map((h) =>
+      out?.headers?.[h]?.toString(),
+    ),
     ['r1', '0', '1', 'unit'],
   );
   assert.deepEqual(calls, ['start 1', 'output out', 'end ok']);
@@ -113,7 +115,7 @@ test('trace headers from aroundHandler are added to every output', async () => {
 test('a retryable failure is retried and the output carries the attempt that produced it', async () => {
   const { port, processor, item, calls } = setup();
   assert.equal(await processor.process(item(input({ mode: 'flaky' }))), 'done');
-  assert.equal(port.records[0]?.headers?.[HEADER.attempt], '2');
+  assert.equal(port.records[0]?.headers?.[HEADER.attempt]?.toString(), '2');
   assert.deepEqual(calls, ['start 1', 'end retry', 'retry 1', 'start 2', 'output out', 'end ok']);
 });
 
