@@ -144,6 +144,7 @@ export class EndpointPool {
           this.hasUntried(request, tried),
         ).execute(async () => {
           attempts++;
+          if (signal.aborted) throw cancellationOf(signal, request);
           const budget = this.attemptBudgetMs(request);
           const picked =
             attempts === 1 && firstEndpoint !== undefined && !firstEndpoint.refusing
@@ -189,6 +190,14 @@ export class EndpointPool {
       signal.removeEventListener('abort', onAbort!);
     }
   }
+}
+
+/** The abort's own KpoError (e.g. a timeout), else KPO_CANCELLED. */
+function cancellationOf(signal: AbortSignal, request: GenerationRequest): KpoError {
+  if (signal.reason instanceof KpoError) return signal.reason;
+  return new KpoError('KPO_CANCELLED', 'the request was cancelled before the model call', {
+    context: { requestId: request.requestId },
+  });
 }
 
 function viewOf(endpoint: ResilientEndpoint): EndpointView {

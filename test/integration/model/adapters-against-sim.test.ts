@@ -73,6 +73,23 @@ describe('model adapters against the simulator', () => {
     assert.ok(second.usage.cachedTokens > first.usage.cachedTokens);
   });
 
+  it('llama.cpp /completion: the result carries the slot the server used, the requested one when pinned', async () => {
+    const client = new LlamaCppClient({ name: 'sim-llama', baseUrl: sim.url });
+    const prompt = `${LONG_PROMPT} (slots)`;
+    const pinned = await collectGeneration(client, {
+      ...request(prompt, 2),
+      prompt,
+      hints: { idSlot: 5, cachePrompt: true },
+    });
+    assert.equal(pinned.slot, 5);
+    const any = await collectGeneration(client, { ...request('another prompt', 2), hints: { idSlot: -1 } });
+    assert.equal(typeof any.slot, 'number');
+    await assert.rejects(
+      collectGeneration(client, { ...request('x', 2), hints: { idSlot: 10_000 } }),
+      (error: unknown) => error instanceof KpoError && error.code === 'KPO_MODEL_HTTP' && !error.retryable,
+    );
+  });
+
   it('aborting a stream closes the upstream connection and the simulator stops generating', async () => {
     const client = new OpenAiCompatibleClient({ name: 'sim', baseUrl: sim.url });
     const controller = new AbortController();
