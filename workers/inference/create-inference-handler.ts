@@ -1,8 +1,8 @@
 /**
  * Builds the inference stage from the pipeline file: endpoint pool (with the
  * configured selector), micro-batcher when enabled, cancel registry and the
- * handler. A custom selector or stream function (issue 7: cache-aware
- * routing) can be passed in.
+ * handler. A custom selector (issue 7: cache-aware routing, which reads
+ * GenerationRequest.routing) or stream function can be passed in.
  */
 import type { PipelineConfig } from '../../shared/config/pipeline-config-schema.ts';
 import { createEndpointPool } from '../../shared/model/create-model-client.ts';
