@@ -16,7 +16,7 @@ import { KpoError, toKpoError } from '../errors/kpo-error.ts';
 import { IdentityHeaderBuilder } from './identity-headers.ts';
 import type { BatchingProducer } from './batching-producer.ts';
 import type { CompiledStageWorkerOptions } from './stage-worker-options.ts';
-import type { EmitOptions, HandlerContext, SourceRecord } from './stage-handler.ts';
+import type { EmitOptions, HandlerContext, SourceRecord, StageHandler } from './stage-handler.ts';
 import type { WorkItem } from './work-item.ts';
 
 export interface Identity {
@@ -65,6 +65,15 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
     this.reason = reason;
     this.controller?.abort(reason);
     this.rejectRace?.(reason);
+  }
+
+  /** Starts the handler; a synchronous throw becomes a rejection. */
+  start(handler: StageHandler<In, Out>, input: In): Promise<void> {
+    try {
+      return this.race(handler.handle(input, this));
+    } catch (error) {
+      return Promise.reject(toKpoError(error, 'KPO_HANDLER'));
+    }
   }
 
   /** Settles like the handler's promise, or rejects with the abort reason as soon as it aborts. */
@@ -162,21 +171,14 @@ export class HandlerAttempt<In, Out> {
     this.running.add(running);
     this.sweeper ??= setInterval(() => this.sweep(), Math.min(SWEEP_MS, settings.handlerTimeoutMs));
     safely(() => instrumentation.onHandlerStart?.(item.source, attempt));
-    const handle = (): Promise<void> => {
-      try {
-        return running.race(handler.handle(input, running));
-      } catch (error) {
-        return Promise.reject(toKpoError(error, 'KPO_HANDLER'));
-      }
-    };
     let done: Promise<void>;
     try {
       done = instrumentation.aroundHandler
         ? instrumentation.aroundHandler(item.source, (outgoing) => {
             running.outgoing = outgoing;
-            return handle();
+            return running.start(handler, input);
           })
-        : handle();
+        : running.start(handler, input);
     } catch (error) {
       done = Promise.reject(toKpoError(error, 'KPO_HANDLER'));
     }

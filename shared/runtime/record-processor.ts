@@ -9,7 +9,7 @@ import { KpoError } from '../errors/kpo-error.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
 import { abortableSleep } from './abortable-sleep.ts';
 import type { DeadLetterWriter } from './dead-letter-writer.ts';
-import { safely, type HandlerAttempt, type Identity } from './handler-attempt.ts';
+import { safely, type AttemptResult, type HandlerAttempt, type Identity } from './handler-attempt.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import type { RecordFailure } from './stage-handler.ts';
 import type { CompiledStageWorkerOptions } from './stage-worker-options.ts';
@@ -18,6 +18,8 @@ import type { WorkItem } from './work-item.ts';
 export type RecordOutcome = 'done' | 'abandoned';
 
 const EMPTY = Buffer.alloc(0);
+const DONE: RecordOutcome = 'done';
+const ABANDONED: Promise<RecordOutcome> = Promise.resolve('abandoned');
 
 function asNonRetryable(error: unknown, code: ErrorCode): KpoError {
   if (error instanceof KpoError) return error;
@@ -33,45 +35,71 @@ export class RecordProcessor<In, Out> {
     private readonly forcedStop: AbortSignal,
   ) {}
 
-  async process(item: WorkItem): Promise<RecordOutcome> {
-    if (!item.handle.active || this.forcedStop.aborted) return 'abandoned';
-    let input: In;
+  /**
+   * The common case (decodes, handler succeeds first time) is a chain of
+   * then() callbacks without async functions in between: per record that saves
+   * several promises and microtask turns; every other path is async code below.
+   */
+  process(item: WorkItem): Promise<RecordOutcome> {
+    if (!item.handle.active || this.forcedStop.aborted) return ABANDONED;
+    let decoding: Promise<In>;
     try {
-      input = await this.options.inputCodec.decode(item.raw.value ?? EMPTY);
+      decoding = this.options.inputCodec.decode(item.raw.value ?? EMPTY);
     } catch (error) {
-      const decoded = await this.decodeAgain(item, error);
-      if (decoded === 'abandoned') return decoded;
-      if (decoded instanceof KpoError) return this.deadLetter(item, decoded, 1);
-      input = decoded.input;
+      decoding = Promise.reject(asNonRetryable(error, 'KPO_DECODE_BODY'));
     }
+    return decoding.then(
+      (input) => this.decoded(item, input),
+      (error: unknown) => this.decodeFailed(item, error),
+    );
+  }
+
+  private async decodeFailed(item: WorkItem, error: unknown): Promise<RecordOutcome> {
+    const decoded = await this.decodeAgain(item, error);
+    if (decoded === 'abandoned') return decoded;
+    if (decoded instanceof KpoError) return this.deadLetter(item, decoded, 1);
+    return this.decoded(item, decoded.input);
+  }
+
+  private decoded(item: WorkItem, input: In): Promise<RecordOutcome> {
     let identity: Identity;
     try {
       identity = this.options.handler.identify(input);
     } catch (error) {
       return this.deadLetter(item, asNonRetryable(error, 'KPO_VALIDATION'), 1);
     }
-    if (item.rejected) {
-      safely(() => this.options.instrumentation.onRejected?.(item.source, 'backlog'));
-      const error = new KpoError('KPO_REJECTED_BACKLOG', 'backlog over the admission limit', {
-        context: this.context(item, identity),
-      });
-      await this.report(item, error, 0, 'rejected', identity);
-      return 'done';
-    }
+    if (item.rejected) return this.reject(item, identity);
     const shedReason = this.shedReason(item, input);
-    if (shedReason) {
-      safely(() => this.options.instrumentation.onShed?.(item.source, shedReason));
-      const error = new KpoError(
-        'KPO_SHED_EXPIRED',
-        shedReason === 'deadline'
-          ? 'deadline passed before the record was handled'
-          : 'record older than maxAgeMs',
-        { context: this.context(item, identity) },
-      );
-      await this.report(item, error, 0, 'shed', identity);
-      return 'done';
-    }
-    return this.handleWithRetries(item, input, identity);
+    if (shedReason) return this.shed(item, identity, shedReason);
+    return this.attempts
+      .run(item, input, identity, 1)
+      .then((result) => (result.error ? this.afterFailure(item, input, identity, 1, result) : DONE));
+  }
+
+  private async reject(item: WorkItem, identity: Identity): Promise<RecordOutcome> {
+    safely(() => this.options.instrumentation.onRejected?.(item.source, 'backlog'));
+    const error = new KpoError('KPO_REJECTED_BACKLOG', 'backlog over the admission limit', {
+      context: this.context(item, identity),
+    });
+    await this.report(item, error, 0, 'rejected', identity);
+    return 'done';
+  }
+
+  private async shed(
+    item: WorkItem,
+    identity: Identity,
+    shedReason: 'deadline' | 'max_age',
+  ): Promise<RecordOutcome> {
+    safely(() => this.options.instrumentation.onShed?.(item.source, shedReason));
+    const error = new KpoError(
+      'KPO_SHED_EXPIRED',
+      shedReason === 'deadline'
+        ? 'deadline passed before the record was handled'
+        : 'record older than maxAgeMs',
+      { context: this.context(item, identity) },
+    );
+    await this.report(item, error, 0, 'shed', identity);
+    return 'done';
   }
 
   /** The first decode failed: retry while the failure is retryable (a registry outage), else give it back. */
@@ -103,10 +131,18 @@ export class RecordProcessor<In, Out> {
     return undefined;
   }
 
-  private async handleWithRetries(item: WorkItem, input: In, identity: Identity): Promise<RecordOutcome> {
+  /** Attempt `attempt` failed: retry (backoff) while the policy says so, else dead-letter. */
+  private async afterFailure(
+    item: WorkItem,
+    input: In,
+    identity: Identity,
+    firstAttempt: number,
+    firstResult: AttemptResult,
+  ): Promise<RecordOutcome> {
     const { instrumentation, settings } = this.options;
-    for (let attempt = 1; ; attempt += 1) {
-      const { error, durationMs } = await this.attempts.run(item, input, identity, attempt);
+    let result = firstResult;
+    for (let attempt = firstAttempt; ; attempt += 1) {
+      const { error, durationMs } = result;
       if (!error) return 'done';
       if (this.forcedStop.aborted || !item.handle.active) return 'abandoned';
       const decision = this.retry.decide(error, attempt);
@@ -114,6 +150,7 @@ export class RecordProcessor<In, Out> {
         safely(() => instrumentation.onHandlerEnd?.(item.source, 'retry', durationMs, error));
         safely(() => instrumentation.onRetry?.(item.source, attempt, decision.delayMs, error));
         if (!(await abortableSleep(decision.delayMs, this.forcedStop))) return 'abandoned';
+        result = await this.attempts.run(item, input, identity, attempt + 1);
         continue;
       }
       safely(() => instrumentation.onHandlerEnd?.(item.source, 'failed', durationMs, error));

@@ -3,13 +3,55 @@
  * items of one session run one at a time in the order enqueued; items of
  * different sessions run concurrently, at most `concurrency` at once, sessions
  * served round-robin so one long session cannot starve the others.
+ *
+ * Hot path: a session is one map entry while it has work (queued or running)
+ * and is removed when its last item finishes, so the common case (one record
+ * per session at a time) costs one map insert and one delete per record; the
+ * first queued item is held inline, an array is made only for a backlog.
  */
+class Session<T> {
+  running = false;
+  /** In the ready list (has queued items, nothing running). */
+  ready = false;
+  private first: T | undefined;
+  private more: T[] | undefined;
+  private moreHead = 0;
+
+  constructor(readonly key: string) {}
+
+  get hasQueued(): boolean {
+    return this.first !== undefined;
+  }
+
+  push(item: T): void {
+    if (this.first === undefined) this.first = item;
+    else (this.more ??= []).push(item);
+  }
+
+  shift(): T | undefined {
+    const item = this.first;
+    const more = this.more;
+    if (more !== undefined && this.moreHead < more.length) {
+      this.first = more[this.moreHead];
+      more[this.moreHead] = undefined as T;
+      this.moreHead += 1;
+      if (this.moreHead === more.length) {
+        this.more = undefined;
+        this.moreHead = 0;
+      }
+    } else {
+      this.first = undefined;
+    }
+    return item;
+  }
+}
+
 export class SessionScheduler<T> {
-  private readonly queues = new Map<string, T[]>();
+  private readonly sessions = new Map<string, Session<T>>();
   /** Sessions with queued items and nothing running, in arrival order. */
-  private readonly ready: string[] = [];
+  private ready: Session<T>[] = [];
   private readyHead = 0;
-  private readonly running = new Set<string>();
+  private runningNow = 0;
   private queuedCount = 0;
   private starting = true;
   private idleWaiters: (() => void)[] = [];
@@ -20,21 +62,22 @@ export class SessionScheduler<T> {
   ) {}
 
   get runningCount(): number {
-    return this.running.size;
+    return this.runningNow;
   }
 
   get queued(): number {
     return this.queuedCount;
   }
 
-  enqueue(session: string, item: T): void {
-    let queue = this.queues.get(session);
-    if (!queue) {
-      this.queues.set(session, (queue = []));
-      if (!this.running.has(session)) this.ready.push(session);
-    }
-    queue.push(item);
+  enqueue(key: string, item: T): void {
+    let session = this.sessions.get(key);
+    if (session === undefined) this.sessions.set(key, (session = new Session<T>(key)));
+    session.push(item);
     this.queuedCount += 1;
+    if (!session.running && !session.ready) {
+      session.ready = true;
+      this.ready.push(session);
+    }
     this.pump();
   }
 
@@ -51,35 +94,38 @@ export class SessionScheduler<T> {
   }
 
   private isIdle(): boolean {
-    return this.running.size === 0 && (this.queuedCount === 0 || !this.starting);
+    return this.runningNow === 0 && (this.queuedCount === 0 || !this.starting);
   }
 
   private notifyIfIdle(): void {
-    if (!this.isIdle()) return;
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
 
   private pump(): void {
-    while (this.starting && this.running.size < this.concurrency && this.readyHead < this.ready.length) {
+    while (this.starting && this.runningNow < this.concurrency && this.readyHead < this.ready.length) {
       const session = this.ready[this.readyHead]!;
       this.readyHead += 1;
-      if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      if (this.readyHead === this.ready.length) {
+        this.ready = [];
+        this.readyHead = 0;
+      } else if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
         this.ready.splice(0, this.readyHead);
         this.readyHead = 0;
       }
-      const queue = this.queues.get(session);
-      const item = queue?.shift();
-      if (queue === undefined || item === undefined) continue;
+      session.ready = false;
+      const item = session.shift();
+      if (item === undefined) continue;
       this.queuedCount -= 1;
-      if (queue.length === 0) this.queues.delete(session);
-      this.running.add(session);
+      session.running = true;
+      this.runningNow += 1;
       this.runOne(session, item);
     }
   }
 
-  private runOne(session: string, item: T): void {
+  private runOne(session: Session<T>, item: T): void {
     let running: Promise<void>;
     try {
       running = this.run(item);
@@ -93,9 +139,15 @@ export class SessionScheduler<T> {
     );
   }
 
-  private finish(session: string): void {
-    this.running.delete(session);
-    if (this.queues.has(session)) this.ready.push(session);
+  private finish(session: Session<T>): void {
+    session.running = false;
+    this.runningNow -= 1;
+    if (session.hasQueued) {
+      session.ready = true;
+      this.ready.push(session);
+    } else {
+      this.sessions.delete(session.key);
+    }
     this.pump();
     this.notifyIfIdle();
   }
