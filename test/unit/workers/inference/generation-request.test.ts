@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AssembledPrompt } from '../../../../shared/messages/types.ts';
+import { generationRequestOf } from '../../../../workers/inference/generation-request.ts';
+
+const input: AssembledPrompt = {
+  request: {
+    requestId: 'req-1',
+    sessionId: 'sess-1',
+    tenant: '',
+    messages: [{ role: 'user', content: 'what is kafka?' }],
+    model: 'sim-8b',
+    params: { temperature: 0, topP: 1, seed: null },
+    stop: [],
+    maxTokens: 32,
+    deadlineMs: null,
+    priority: 0,
+    replyTo: null,
+    metadata: {},
+    createdAtMs: 1_700_000_000_000,
+  },
+  messages: [{ role: 'user', content: 'what is kafka?' }],
+  prompt: null,
+  tokenCount: 40,
+  prefixBlockHashes: ['b0', 'b1'],
+  blockSize: 16,
+  droppedHistoryTurns: 0,
+};
+
+test('the model call carries the session and prefix block hashes routing needs', () => {
+  const request = generationRequestOf(input);
+  assert.deepEqual(request.routing, { sessionId: 'sess-1', prefixBlockHashes: ['b0', 'b1'] });
+  assert.equal(request.promptTokens, 40);
+  assert.equal(request.requestId, 'req-1');
+});
