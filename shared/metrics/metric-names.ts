@@ -35,6 +35,9 @@ export const METRIC = {
   kvHintHits: 'kpo_kv_hint_hits_total',
   kvHintMisses: 'kpo_kv_hint_misses_total',
   routingDecisions: 'kpo_routing_decisions_total',
+  kvCachedTokenRatio: 'kpo_kv_cached_token_ratio',
+  routingReplicaInFlight: 'kpo_routing_replica_in_flight',
+  routingHintStoreFailures: 'kpo_routing_hint_store_failures_total',
   e2eLatencySeconds: 'kpo_e2e_latency_seconds',
 } as const;
 
@@ -62,6 +65,7 @@ const HISTOGRAMS: ReadonlySet<string> = new Set([
   METRIC.timeToFirstTokenSeconds,
   METRIC.interTokenLatencySeconds,
   METRIC.e2eLatencySeconds,
+  METRIC.kvCachedTokenRatio,
 ]);
 
 /** The metric a sample or series name belongs to: strips a histogram's _bucket/_sum/_count. */

@@ -34,6 +34,12 @@ export interface StageFigures {
   recordRoutingDecision(endpoint: string, reason: string): void;
   /** Request creation to its terminal client event, by outcome (done, error, shed, rejected, cancelled). */
   observeE2eLatency(seconds: number, outcome: string): void;
+  /** cached / prompt tokens of one finished request, as the endpoint reported them (0..1). */
+  observeCachedTokenRatio(endpoint: string, ratio: number): void;
+  /** In-flight requests on a model replica across all inference workers, as routing last saw them. */
+  setReplicaInFlight(endpoint: string, inFlight: number): void;
+  /** The routing hint store (Redis) failed or ran past its budget; routing went on without it. */
+  recordHintStoreFailure(operation: 'lookup' | 'write'): void;
 }
 
 export function createStageFigures(registry: Registry): StageFigures {
@@ -95,6 +101,25 @@ export function createStageFigures(registry: Registry): StageFigures {
     buckets: [...E2E_BUCKETS_SECONDS],
     registers,
   });
+  const cachedRatio = new Histogram({
+    name: METRIC.kvCachedTokenRatio,
+    help: 'Cached / prompt tokens of each finished request, per endpoint.',
+    labelNames: ['endpoint'],
+    buckets: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1],
+    registers,
+  });
+  const replicaInFlight = new Gauge({
+    name: METRIC.routingReplicaInFlight,
+    help: 'In-flight requests per model replica across all inference workers, as routing last saw them.',
+    labelNames: ['endpoint'],
+    registers,
+  });
+  const hintStoreFailures = new Counter({
+    name: METRIC.routingHintStoreFailures,
+    help: 'Routing hint store failures or timeouts by operation; routing fell back without hints.',
+    labelNames: ['operation'],
+    registers,
+  });
   const finite = (value: number): boolean => Number.isFinite(value) && value >= 0;
   return {
     observeBatchSize: (records) => {
@@ -115,5 +140,12 @@ export function createStageFigures(registry: Registry): StageFigures {
     observeE2eLatency: (seconds, outcome) => {
       if (finite(seconds)) e2e.observe({ outcome }, seconds);
     },
+    observeCachedTokenRatio: (endpoint, ratio) => {
+      if (finite(ratio)) cachedRatio.observe({ endpoint }, Math.min(1, ratio));
+    },
+    setReplicaInFlight: (endpoint, inFlight) => {
+      if (finite(inFlight)) replicaInFlight.set({ endpoint }, inFlight);
+    },
+    recordHintStoreFailure: (operation) => hintStoreFailures.inc({ operation }),
   };
 }
