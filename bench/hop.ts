@@ -78,6 +78,8 @@ interface PathResult {
   readonly p50: number;
   readonly p99: number;
   readonly rps: number;
+  /** Process CPU (user + system) per record while the backlog drained, µs; includes the output watcher. */
+  readonly cpuUs: number;
 }
 
 /** Watches the output topic: counts outputs, records receive time of paced ones (value = "<id>:<sentAt>"). */
@@ -133,6 +135,7 @@ async function runPath(
   const watcher = await watchOutput(kafka, output, `${base}-watch`);
 
   let stop: () => Promise<void>;
+  const cpuAtStart = process.cpuUsage();
   if (name === 'runtime') {
     const worker = new StageWorker<Buffer, Buffer>({
       stage: 'bench',
@@ -167,6 +170,8 @@ async function runPath(
 
   await waitUntil(() => watcher.state.count >= BACKLOG, 120_000, `${name}: backlog drained`);
   const rps = (BACKLOG - 1) / ((watcher.state.last - watcher.state.first) / 1000);
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuUs = (cpu.user + cpu.system) / BACKLOG;
   await sleep(500);
 
   // Paced inputs go through a coalescing producer so the input side never queues behind itself.
@@ -189,7 +194,7 @@ async function runPath(
   await admin.deleteTopics([input, output, `${input}.dlq`]).catch(() => undefined);
   await admin.deleteGroups([`${base}-g`, `${base}-watch`]).catch(() => undefined);
   await admin.close();
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), rps };
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), rps, cpuUs };
 }
 
 function median(results: readonly PathResult[]): PathResult {
@@ -198,12 +203,13 @@ function median(results: readonly PathResult[]): PathResult {
     p50: mid(results.map((r) => r.p50)),
     p99: mid(results.map((r) => r.p99)),
     rps: mid(results.map((r) => r.rps)),
+    cpuUs: mid(results.map((r) => r.cpuUs)),
   };
 }
 
 const kafka = new KafkajsClient({ brokers: brokers(), logLevel: 'nothing' });
 const fmt = (r: PathResult): string =>
-  `p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${Math.round(r.rps)} records/s`;
+  `p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${Math.round(r.rps)} records/s  ${r.cpuUs.toFixed(1)} µs CPU/record`;
 if (ONLY === 'raw' || ONLY === 'runtime') {
   // One path only (for profiling with node --cpu-prof); no comparison, no JSON line.
   for (let round = 1; round <= ROUNDS; round += 1)
@@ -235,6 +241,8 @@ console.log(
     raw_p99_ms: Number(raw.p99.toFixed(3)),
     runtime_rps: Math.round(runtime.rps),
     raw_rps: Math.round(raw.rps),
+    runtime_cpu_us_per_record: Number(runtime.cpuUs.toFixed(2)),
+    raw_cpu_us_per_record: Number(raw.cpuUs.toFixed(2)),
     backlog: BACKLOG,
     paced: PACED,
     rate_per_s: RATE,

@@ -8,6 +8,7 @@ import type { ConsumedBatch } from '../kafka/kafka-port.ts';
 import type { BackpressureGate } from './backpressure-gate.ts';
 import { safely } from './handler-attempt.ts';
 import type { OffsetTracker } from './offset-tracker.ts';
+import type { RecordOutcome } from './record-processor.ts';
 import type { SessionScheduler } from './session-scheduler.ts';
 import type { WorkerInstrumentation } from './worker-instrumentation.ts';
 import { toSourceRecord, type WorkItem } from './work-item.ts';
@@ -27,7 +28,7 @@ export class BatchIntake {
     private readonly settings: IntakeSettings,
     private readonly tracker: OffsetTracker,
     private readonly gate: BackpressureGate,
-    private readonly scheduler: SessionScheduler<WorkItem>,
+    private readonly scheduler: SessionScheduler<WorkItem, RecordOutcome>,
     private readonly instrumentation: WorkerInstrumentation,
     private readonly accepting: () => boolean,
   ) {}

@@ -37,8 +37,10 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
   outgoing: (() => Record<string, string>) | undefined;
   private controller: AbortController | undefined;
   private rejectRace: ((reason: KpoError) => void) | undefined;
+  private settle: ((result: AttemptResult) => void) | undefined;
   private nextSeq = 0;
   readonly source: SourceRecord;
+  readonly deadline: number;
   readonly emit: (output: Out, options?: EmitOptions) => Promise<void>;
 
   constructor(
@@ -46,8 +48,9 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
     readonly item: WorkItem,
     readonly identity: Identity,
     readonly attempt: number,
-    readonly deadline: number,
+    readonly startedAt: number,
   ) {
+    this.deadline = startedAt + owner.options.settings.handlerTimeoutMs;
     this.source = item.source;
     this.emit = (output, options) => this.emitOne(output, options);
   }
@@ -65,12 +68,48 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
     this.reason = reason;
     this.controller?.abort(reason);
     this.rejectRace?.(reason);
+    this.finish(true, reason);
+  }
+
+  /**
+   * Runs the handler; the result settles when the handler settles or, at the
+   * latest, when the attempt aborts (a handler ignoring its signal is left behind).
+   */
+  run(handler: StageHandler<In, Out>, input: In): Promise<AttemptResult> {
+    const { instrumentation } = this.owner.options;
+    return new Promise<AttemptResult>((resolve) => {
+      this.settle = resolve;
+      let done: Promise<void>;
+      try {
+        // With aroundHandler the race makes its context (span) end at abort too.
+        done = instrumentation.aroundHandler
+          ? instrumentation.aroundHandler(this.source, (outgoing) => {
+              this.outgoing = outgoing;
+              return this.race(this.start(handler, input));
+            })
+          : this.start(handler, input);
+      } catch (error) {
+        done = Promise.reject(toKpoError(error, 'KPO_HANDLER'));
+      }
+      done.then(
+        () => this.finish(false, undefined),
+        (error: unknown) => this.finish(true, error),
+      );
+    });
+  }
+
+  /** First call wins: an abort before the handler returned settles the attempt as failed. */
+  private finish(failed: boolean, error: unknown): void {
+    const settle = this.settle;
+    if (settle === undefined) return;
+    this.settle = undefined;
+    settle(this.owner.finished(this, failed, error));
   }
 
   /** Starts the handler; a synchronous throw becomes a rejection. */
-  start(handler: StageHandler<In, Out>, input: In): Promise<void> {
+  private start(handler: StageHandler<In, Out>, input: In): Promise<void> {
     try {
-      return this.race(handler.handle(input, this));
+      return handler.handle(input, this);
     } catch (error) {
       return Promise.reject(toKpoError(error, 'KPO_HANDLER'));
     }
@@ -166,37 +205,27 @@ export class HandlerAttempt<In, Out> {
   /** Never rejects: a failure comes back as a KpoError in the result. */
   run(item: WorkItem, input: In, identity: Identity, attempt: number): Promise<AttemptResult> {
     const { handler, settings, instrumentation } = this.options;
-    const started = performance.now();
-    const running = new RunningAttempt(this, item, identity, attempt, started + settings.handlerTimeoutMs);
+    const running = new RunningAttempt(this, item, identity, attempt, performance.now());
     this.running.add(running);
     this.sweeper ??= setInterval(() => this.sweep(), Math.min(SWEEP_MS, settings.handlerTimeoutMs));
-    safely(() => instrumentation.onHandlerStart?.(item.source, attempt));
-    let done: Promise<void>;
-    try {
-      done = instrumentation.aroundHandler
-        ? instrumentation.aroundHandler(item.source, (outgoing) => {
-            running.outgoing = outgoing;
-            return running.start(handler, input);
-          })
-        : running.start(handler, input);
-    } catch (error) {
-      done = Promise.reject(toKpoError(error, 'KPO_HANDLER'));
+    if (instrumentation.onHandlerStart) safely(() => instrumentation.onHandlerStart?.(item.source, attempt));
+    return running.run(handler, input);
+  }
+
+  /** @internal The attempt settled: the handler returned (failed false) or threw / was aborted. */
+  finished(running: RunningAttempt<In, Out>, failed: boolean, error: unknown): AttemptResult {
+    this.running.delete(running);
+    const durationMs = performance.now() - running.startedAt;
+    if (!failed) {
+      const { instrumentation } = this.options;
+      if (instrumentation.onHandlerEnd)
+        safely(() => instrumentation.onHandlerEnd?.(running.source, 'ok', durationMs));
+      return { durationMs };
     }
-    return done.then(
-      () => {
-        this.running.delete(running);
-        const durationMs = performance.now() - started;
-        safely(() => instrumentation.onHandlerEnd?.(item.source, 'ok', durationMs));
-        return { durationMs };
-      },
-      (error: unknown) => {
-        this.running.delete(running);
-        return {
-          error: toKpoError(error, 'KPO_HANDLER').withContext(this.context(running)),
-          durationMs: performance.now() - started,
-        };
-      },
-    );
+    return {
+      error: toKpoError(error, 'KPO_HANDLER').withContext(this.context(running)),
+      durationMs,
+    };
   }
 
   /** @internal */

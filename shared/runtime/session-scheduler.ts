@@ -46,7 +46,7 @@ class Session<T> {
   }
 }
 
-export class SessionScheduler<T> {
+export class SessionScheduler<T, R = void> {
   private readonly sessions = new Map<string, Session<T>>();
   /** Sessions with queued items and nothing running, in arrival order. */
   private ready: Session<T>[] = [];
@@ -58,7 +58,9 @@ export class SessionScheduler<T> {
 
   constructor(
     private readonly concurrency: number,
-    private readonly run: (item: T) => Promise<void>,
+    private readonly run: (item: T) => Promise<R>,
+    /** Called with run()'s result before the session's next item may start. */
+    private readonly onDone?: (item: T, result: R) => void,
   ) {}
 
   get runningCount(): number {
@@ -126,15 +128,21 @@ export class SessionScheduler<T> {
   }
 
   private runOne(session: Session<T>, item: T): void {
-    let running: Promise<void>;
+    let running: Promise<R>;
     try {
       running = this.run(item);
-    } catch {
-      running = Promise.resolve();
+    } catch (error) {
+      running = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     // run() owns its errors; a rejection here must not stall the session.
     running.then(
-      () => this.finish(session),
+      (result) => {
+        try {
+          this.onDone?.(item, result);
+        } finally {
+          this.finish(session);
+        }
+      },
       () => this.finish(session),
     );
   }

@@ -15,7 +15,7 @@ import { DeadLetterWriter } from './dead-letter-writer.ts';
 import { HandlerAttempt, safely } from './handler-attempt.ts';
 import { OffsetCommitter } from './offset-committer.ts';
 import { OffsetTracker } from './offset-tracker.ts';
-import { RecordProcessor } from './record-processor.ts';
+import { RecordProcessor, type RecordOutcome } from './record-processor.ts';
 import { RetryPolicy } from './retry-policy.ts';
 import { SessionScheduler } from './session-scheduler.ts';
 import {
@@ -59,7 +59,7 @@ export class StageWorker<In, Out> {
   private readonly consumer: ConsumerPort;
   private readonly producer: ProducerPort;
   private readonly output: BatchingProducer;
-  private readonly scheduler: SessionScheduler<WorkItem>;
+  private readonly scheduler: SessionScheduler<WorkItem, RecordOutcome>;
   private readonly gate: BackpressureGate;
   private readonly intake: BatchIntake;
   private readonly committer: OffsetCommitter;
@@ -94,11 +94,13 @@ export class StageWorker<In, Out> {
       deadLetters,
       this.forcedStop.signal,
     );
-    this.scheduler = new SessionScheduler<WorkItem>(settings.concurrency, (item) =>
-      processor.process(item).then((outcome) => {
+    this.scheduler = new SessionScheduler<WorkItem, RecordOutcome>(
+      settings.concurrency,
+      (item) => processor.process(item),
+      (item, outcome) => {
         if (outcome === 'done' && this.tracker.complete(item.handle) > 0)
           this.gate.update(this.tracker.inFlight);
-      }),
+      },
     );
     this.gate = new BackpressureGate(settings.queueDepth, compiled.lowWatermark, {
       pause: (inFlight) => {
