@@ -17,7 +17,7 @@
  * After a small warm-up of both paths (JIT), ROUNDS rounds alternate raw and runtime so load from
  * other processes on the machine hits both alike; the medians are reported. Prints both and, last,
  * one JSON line. Env: KAFKA_BROKERS (default: the local stack), BACKLOG (50000), PACED (2000),
- * RATE (1000), ROUNDS (5), ONLY (raw | runtime: run one path only, e.g. under --cpu-prof), SESSIONS (10000), CONCURRENCY (4000), MAX_PRODUCE_BATCH (1000; kafkajs groups a request's
+ * RATE (1000), ROUNDS (5), ONLY (raw | runtime: run one path only, e.g. under --cpu-prof), SESSIONS (10000), CONCURRENCY (4000), QUEUE_DEPTH (4 × CONCURRENCY), MAX_PRODUCE_BATCH (1000; kafkajs groups a request's
  * messages per partition in quadratic time, so much larger requests get slower).
  * The runtime runs a pass-through handler with high concurrency: a hop's throughput is bounded by
  * concurrency / produce round trip, since each handler awaits the broker's ack of its output.
@@ -39,6 +39,7 @@ const ROUNDS = num('ROUNDS', 5);
 const SESSIONS = num('SESSIONS', 10_000);
 const CONCURRENCY = num('CONCURRENCY', 4_000);
 const MAX_PRODUCE_BATCH = num('MAX_PRODUCE_BATCH', 1_000);
+const QUEUE_DEPTH = num('QUEUE_DEPTH', Math.max(512, CONCURRENCY * 4));
 const PARTITIONS = 3;
 
 function brokers(): string[] {
@@ -103,6 +104,26 @@ async function watchOutput(kafka: KafkaClientPort, topic: string, group: string)
   return { state, close: () => consumer.close() };
 }
 
+/** DEBUG_PAUSES: counts the worker's produce requests. */
+function countingSends(kafka: KafkaClientPort, sends: { requests: number; records: number }): KafkaClientPort {
+  return {
+    createConsumer: (options) => kafka.createConsumer(options),
+    createAdmin: () => kafka.createAdmin(),
+    createProducer: () => {
+      const producer = kafka.createProducer();
+      return {
+        connect: () => producer.connect(),
+        close: () => producer.close(),
+        send: (records) => {
+          sends.requests += 1;
+          sends.records += records.length;
+          return producer.send(records);
+        },
+      };
+    },
+  };
+}
+
 async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -135,6 +156,8 @@ async function runPath(
   const watcher = await watchOutput(kafka, output, `${base}-watch`);
 
   let stop: () => Promise<void>;
+  let pauses = 0;
+  const sends = { requests: 0, records: 0 };
   const cpuAtStart = process.cpuUsage();
   if (name === 'runtime') {
     const worker = new StageWorker<Buffer, Buffer>({
@@ -142,7 +165,7 @@ async function runPath(
       groupId: `${base}-g`,
       inputTopic: input,
       outputTopic: output,
-      kafka,
+      kafka: process.env.DEBUG_PAUSES ? countingSends(kafka, sends) : kafka,
       handler: {
         identify: (value) => ({ requestId: requestIdOf(value), sessionId: 'bench' }),
         handle: (value, context) => context.emit(value),
@@ -150,8 +173,9 @@ async function runPath(
       inputCodec: bytes,
       outputCodec: bytes,
       deadLetterCodec: deadLetters,
-      settings: { concurrency: CONCURRENCY, queueDepth: Math.max(512, CONCURRENCY * 4) },
+      settings: { concurrency: CONCURRENCY, queueDepth: QUEUE_DEPTH },
       maxProduceBatch: MAX_PRODUCE_BATCH,
+      instrumentation: { onPaused: () => (pauses += 1) },
     });
     await worker.start();
     stop = () => worker.stop();
@@ -172,6 +196,7 @@ async function runPath(
   const rps = (BACKLOG - 1) / ((watcher.state.last - watcher.state.first) / 1000);
   const cpu = process.cpuUsage(cpuAtStart);
   const cpuUs = (cpu.user + cpu.system) / BACKLOG;
+  if (process.env.DEBUG_PAUSES) console.log(`${name}: paused ${pauses} times while draining; ${sends.requests} produce requests, ${(sends.records / sends.requests).toFixed(0)} records each`);
   await sleep(500);
 
   // Paced inputs go through a coalescing producer so the input side never queues behind itself.

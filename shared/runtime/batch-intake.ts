@@ -47,7 +47,7 @@ export class BatchIntake {
   /** Returns how many records of the batch were taken (skipped re-deliveries count as taken). */
   take(batch: ConsumedBatch): number {
     const { topic, partition } = batch;
-    const high = BigInt(batch.highWatermark);
+    const high = Number(batch.highWatermark);
     const key = tpKey(topic, partition);
     const otherLag = this.lag - (this.lagByPartition.get(key) ?? 0);
     const { admissionLimit } = this.settings;
@@ -57,7 +57,7 @@ export class BatchIntake {
     let taken = 0;
     for (const raw of batch.records) {
       if (!this.accepting()) break;
-      const offset = BigInt(raw.offset);
+      const offset = Number(raw.offset);
       if (intake.isTaken(offset)) {
         taken += 1;
         continue;
@@ -66,7 +66,7 @@ export class BatchIntake {
       const handle = intake.track(raw.offset, offset);
       const rejected =
         admissionLimit > 0 &&
-        otherLag + Math.max(0, Number(high - offset - 1n)) + this.tracker.inFlight > admissionLimit;
+        otherLag + Math.max(0, high - offset - 1) + this.tracker.inFlight > admissionLimit;
       const source = toSourceRecord(raw);
       const session =
         raw.key === null ? `${sessionPrefix}@${raw.offset}` : sessionPrefix + raw.key.toString('latin1');
@@ -81,7 +81,7 @@ export class BatchIntake {
       taken += 1;
     }
     const next = this.tracker.nextExpected(topic, partition);
-    const lag = next === undefined ? 0 : Math.max(0, Number(high - next));
+    const lag = next === undefined ? 0 : Math.max(0, high - next);
     this.lagByPartition.set(key, lag);
     safely(() => this.instrumentation.onLag?.({ topic, partition }, lag));
     this.gate.update(this.tracker.inFlight);

@@ -5,6 +5,10 @@
  * Offsets need not be contiguous integers (compaction, control records).
  * A record counts as in flight from track() until it is finished AND every
  * earlier record of its partition is finished ("released").
+ *
+ * Offsets are tracked as numbers, not bigints (a bigint is a heap object, and
+ * this runs several times per record): exact up to 2^53, which a partition
+ * does not reach (at a million records/s, in 285 years).
  */
 import type { PartitionOffset, TopicPartition } from '../kafka/kafka-port.ts';
 
@@ -13,10 +17,10 @@ class PartitionState {
   head = 0;
   active = true;
   /** Next offset this partition expects to take. */
-  nextExpected: bigint | undefined;
+  nextExpected: number | undefined;
   /** Commit position reached by released records. */
-  position: bigint | undefined;
-  committed: bigint | undefined;
+  position: number | undefined;
+  committed: number | undefined;
 
   pending(): number {
     return this.entries.length - this.head;
@@ -26,7 +30,7 @@ class PartitionState {
   release(): number {
     let released = 0;
     while (this.head < this.entries.length && this.entries[this.head]!.done) {
-      this.position = this.entries[this.head]!.value + 1n;
+      this.position = this.entries[this.head]!.value + 1;
       this.head += 1;
       released += 1;
     }
@@ -46,7 +50,7 @@ export class OffsetHandle {
     readonly topic: string,
     readonly partition: number,
     readonly offset: string,
-    /** @internal */ readonly value: bigint,
+    /** @internal */ readonly value: number,
     /** @internal */ readonly state: PartitionState,
   ) {}
 
@@ -70,16 +74,16 @@ export class OffsetTracker {
   /** True if this offset was already taken in the current assignment (a re-delivery to skip). */
   isTaken(topic: string, partition: number, offset: string): boolean {
     const state = this.partitions.get(keyOf(topic, partition));
-    return state?.nextExpected !== undefined && BigInt(offset) < state.nextExpected;
+    return state?.nextExpected !== undefined && Number(offset) < state.nextExpected;
   }
 
   /** Next offset a partition expects (undefined before its first record). */
-  nextExpected(topic: string, partition: number): bigint | undefined {
+  nextExpected(topic: string, partition: number): number | undefined {
     return this.partitions.get(keyOf(topic, partition))?.nextExpected;
   }
 
   track(topic: string, partition: number, offset: string): OffsetHandle {
-    return this.partition(topic, partition).track(offset, BigInt(offset));
+    return this.partition(topic, partition).track(offset, Number(offset));
   }
 
   /**
@@ -118,7 +122,7 @@ export class OffsetTracker {
   markCommitted(position: PartitionOffset): void {
     const state = this.partitions.get(keyOf(position.topic, position.partition));
     if (!state) return;
-    const value = BigInt(position.offset);
+    const value = Number(position.offset);
     if (state.committed === undefined || value > state.committed) state.committed = value;
   }
 
@@ -153,15 +157,15 @@ export class PartitionIntake {
   ) {}
 
   /** True if this offset was already taken in the current assignment (a re-delivery to skip). */
-  isTaken(value: bigint): boolean {
+  isTaken(value: number): boolean {
     return this.state.nextExpected !== undefined && value < this.state.nextExpected;
   }
 
-  /** Tracks the record at `offset` (its value as a bigint, parsed once by the caller). */
-  track(offset: string, value: bigint): OffsetHandle {
+  /** Tracks the record at `offset` (its value as a number, parsed once by the caller). */
+  track(offset: string, value: number): OffsetHandle {
     const handle = new OffsetHandle(this.topic, this.partitionId, offset, value, this.state);
     this.state.entries.push(handle);
-    this.state.nextExpected = value + 1n;
+    this.state.nextExpected = value + 1;
     this.counted();
     return handle;
   }
