@@ -10,15 +10,22 @@
  *            handler that emits its input: the same key, value and the same four headers, plus
  *            everything the runtime does (session order, budget, retries, tracked offsets,
  *            coalesced idempotent acks=all sends of up to MAX_PRODUCE_BATCH, commits every 100 ms).
- * Neither side decodes or re-encodes the value, so both pay the same codec work (none) and the
- * same header encoding; the difference is the runtime's own cost. Per path:
- *   throughput: a backlog of BACKLOG records drained, records/s from first to last output;
+ * Neither side decodes or re-encodes the value, so both pay the same codec work (none) and encode
+ * the same headers (the runtime hands kafkajs precomputed Buffers for the constant values, the raw
+ * side strings, as a plain program would); the difference is the runtime's own cost. One more
+ * difference is by design: the raw loop awaits each send before kafkajs fetches again, the
+ * runtime keeps taking records while outputs are on the wire. Per path:
+ *   throughput: a backlog of BACKLOG records drained, records/s from first to last output, and the
+ *               process CPU (user + system) per record meanwhile (includes the output watcher);
  *   latency:    PACED records sent at RATE/s while the path is idle, produce → output seen.
  * After a small warm-up of both paths (JIT), ROUNDS rounds alternate raw and runtime so load from
  * other processes on the machine hits both alike; the medians are reported. Prints both and, last,
- * one JSON line. Env: KAFKA_BROKERS (default: the local stack), BACKLOG (50000), PACED (2000),
- * RATE (1000), ROUNDS (5), ONLY (raw | runtime: run one path only, e.g. under --cpu-prof), SESSIONS (10000), CONCURRENCY (4000), QUEUE_DEPTH (4 × CONCURRENCY), MAX_PRODUCE_BATCH (1000; kafkajs groups a request's
- * messages per partition in quadratic time, so much larger requests get slower).
+ * one JSON line.
+ * Env: KAFKA_BROKERS (default: the local stack), BACKLOG (50000), PACED (2000), RATE (1000),
+ * ROUNDS (5), SESSIONS (10000), CONCURRENCY (4000), QUEUE_DEPTH (4 × CONCURRENCY),
+ * MAX_PRODUCE_BATCH (1000; kafkajs groups a request's messages per partition in quadratic time,
+ * so much larger requests get slower), ONLY (raw | runtime: run one path only, no comparison,
+ * e.g. under node --cpu-prof), DEBUG_PAUSES (print the runtime's pauses and produce requests).
  * The runtime runs a pass-through handler with high concurrency: a hop's throughput is bounded by
  * concurrency / produce round trip, since each handler awaits the broker's ack of its output.
  */
@@ -105,7 +112,10 @@ async function watchOutput(kafka: KafkaClientPort, topic: string, group: string)
 }
 
 /** DEBUG_PAUSES: counts the worker's produce requests. */
-function countingSends(kafka: KafkaClientPort, sends: { requests: number; records: number }): KafkaClientPort {
+function countingSends(
+  kafka: KafkaClientPort,
+  sends: { requests: number; records: number },
+): KafkaClientPort {
   return {
     createConsumer: (options) => kafka.createConsumer(options),
     createAdmin: () => kafka.createAdmin(),
@@ -196,7 +206,10 @@ async function runPath(
   const rps = (BACKLOG - 1) / ((watcher.state.last - watcher.state.first) / 1000);
   const cpu = process.cpuUsage(cpuAtStart);
   const cpuUs = (cpu.user + cpu.system) / BACKLOG;
-  if (process.env.DEBUG_PAUSES) console.log(`${name}: paused ${pauses} times while draining; ${sends.requests} produce requests, ${(sends.records / sends.requests).toFixed(0)} records each`);
+  if (process.env.DEBUG_PAUSES)
+    console.log(
+      `${name}: paused ${pauses} times while draining; ${sends.requests} produce requests, ${(sends.records / sends.requests).toFixed(0)} records each`,
+    );
   await sleep(500);
 
   // Paced inputs go through a coalescing producer so the input side never queues behind itself.
