@@ -11,7 +11,7 @@ import type { OffsetTracker } from './offset-tracker.ts';
 import type { RecordOutcome } from './record-processor.ts';
 import type { SessionScheduler } from './session-scheduler.ts';
 import type { WorkerInstrumentation } from './worker-instrumentation.ts';
-import { toSourceRecord, type WorkItem } from './work-item.ts';
+import { TakenRecord, type WorkItem } from './work-item.ts';
 
 export interface IntakeSettings {
   /** 0 = no admission limit. */
@@ -53,7 +53,6 @@ export class BatchIntake {
     const { admissionLimit } = this.settings;
     const intake = this.tracker.partition(topic, partition);
     const { instrumentation } = this;
-    const sessionPrefix = `${key}\u0000`;
     let taken = 0;
     for (const raw of batch.records) {
       if (!this.accepting()) break;
@@ -67,17 +66,17 @@ export class BatchIntake {
       const rejected =
         admissionLimit > 0 &&
         otherLag + Math.max(0, high - offset - 1) + this.tracker.inFlight > admissionLimit;
-      const source = toSourceRecord(raw);
-      const session =
-        raw.key === null ? `${sessionPrefix}@${raw.offset}` : sessionPrefix + raw.key.toString('latin1');
+      const item = new TakenRecord(raw, handle, rejected);
       if (instrumentation.onFetched) {
         try {
-          instrumentation.onFetched(source, this.tracker.inFlight);
+          instrumentation.onFetched(item.source, this.tracker.inFlight);
         } catch {
           // instrumentation must not break the worker
         }
       }
-      this.scheduler.enqueue(session, { raw, source, handle, rejected });
+      // Session = the key. (The same key on two partitions shares one session: only stricter order.)
+      // A record without a key is a session of its own.
+      this.scheduler.enqueue(raw.key === null ? {} : raw.key.toString('latin1'), item);
       taken += 1;
     }
     const next = this.tracker.nextExpected(topic, partition);

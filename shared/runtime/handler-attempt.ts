@@ -39,7 +39,6 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
   private rejectRace: ((reason: KpoError) => void) | undefined;
   private settle: ((result: AttemptResult) => void) | undefined;
   private nextSeq = 0;
-  readonly source: SourceRecord;
   readonly deadline: number;
   readonly emit: (output: Out, options?: EmitOptions) => Promise<void>;
 
@@ -51,8 +50,11 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
     readonly startedAt: number,
   ) {
     this.deadline = startedAt + owner.options.settings.handlerTimeoutMs;
-    this.source = item.source;
     this.emit = (output, options) => this.emitOne(output, options);
+  }
+
+  get source(): SourceRecord {
+    return this.item.source;
   }
 
   get signal(): AbortSignal {

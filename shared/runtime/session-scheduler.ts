@@ -9,6 +9,9 @@
  * per session at a time) costs one map insert and one delete per record; the
  * first queued item is held inline, an array is made only for a backlog.
  */
+/** A session's identity: a string (the record key), or an object for a one-record session. */
+export type SessionKey = string | object;
+
 class Session<T> {
   running = false;
   /** In the ready list (has queued items, nothing running). */
@@ -17,7 +20,7 @@ class Session<T> {
   private more: T[] | undefined;
   private moreHead = 0;
 
-  constructor(readonly key: string) {}
+  constructor(readonly key: SessionKey) {}
 
   get hasQueued(): boolean {
     return this.first !== undefined;
@@ -47,7 +50,7 @@ class Session<T> {
 }
 
 export class SessionScheduler<T, R = void> {
-  private readonly sessions = new Map<string, Session<T>>();
+  private readonly sessions = new Map<SessionKey, Session<T>>();
   /** Sessions with queued items and nothing running, in arrival order. */
   private ready: Session<T>[] = [];
   private readyHead = 0;
@@ -71,7 +74,7 @@ export class SessionScheduler<T, R = void> {
     return this.queuedCount;
   }
 
-  enqueue(key: string, item: T): void {
+  enqueue(key: SessionKey, item: T): void {
     let session = this.sessions.get(key);
     if (session === undefined) this.sessions.set(key, (session = new Session<T>(key)));
     session.push(item);
