@@ -6,12 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PromptClient } from '../../../shared/client/prompt-client.ts';
-import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import type { PromptClient } from '../../../shared/client/prompt-client.ts';
+import { pipelineClient } from '../../helpers/pipeline-client.ts';
 import type { ClientEvent } from '../../../shared/messages/types.ts';
 import { createRedisConnection } from '../../../shared/redis/redis-connection.ts';
 import { RedisKeyNamespace } from '../../../shared/redis/redis-key-namespace.ts';
-import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
 import { startLocalPipeline } from '../../../cli/local-pipeline/local-pipeline.ts';
 import type { PromptInput } from '../../../shared/client/prompt-client.ts';
 import { serviceEndpoints } from '../../helpers/services.ts';
@@ -29,19 +28,11 @@ async function outcome(
 }
 
 test('each kind of bad input gets one error event naming the problem; good requests are unaffected', async (t) => {
-  const { kafkaBrokers, schemaRegistryUrl, redisUrl } = serviceEndpoints();
+  const { redisUrl } = serviceEndpoints();
   const { env } = writeTestPipelineConfig({ workers: { assemble: { tokenBudget: 1_024 } } });
   const pipeline = await startLocalPipeline({ workerEnv: env, modelReplicas: 1 });
   t.after(() => pipeline.stop());
-  const { topics } = pipeline.config;
-  const client = new PromptClient({
-    kafka: new KafkajsClient({ brokers: kafkaBrokers, clientId: 'bad-input-client' }),
-    codecs: await createMessageCodecs({ schemaRegistryUrl }),
-    promptsTopic: topics.prompts,
-    outputTopic: topics.output,
-    cancelTopic: topics.cancel,
-    eventTimeoutMs: 60_000,
-  });
+  const client = await pipelineClient(pipeline.config, 'bad-input-client');
   t.after(() => client.close());
 
   const corruptSession = uniqueName('corrupt');

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PromptClient } from '../../../shared/client/prompt-client.ts';
+import type { PromptClient } from '../../../shared/client/prompt-client.ts';
 import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
 import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
 import { STAGE_NAMES } from '../../../shared/config/pipeline-config-schema.ts';
@@ -19,20 +19,12 @@ import { serviceEndpoints } from '../../helpers/services.ts';
 import { writeTestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
 import { runConversations, TURNS, type TurnResult } from '../../helpers/pipeline-conversations.ts';
 import { readTopic } from '../../helpers/read-topic.ts';
+import { pipelineClient } from '../../helpers/pipeline-client.ts';
 
 const SESSIONS = 100;
 
-async function clientFor(pipeline: LocalPipeline): Promise<PromptClient> {
-  const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();
-  const { topics } = pipeline.config;
-  return new PromptClient({
-    kafka: new KafkajsClient({ brokers: kafkaBrokers, clientId: 'e2e-client' }),
-    codecs: await createMessageCodecs({ schemaRegistryUrl }),
-    promptsTopic: topics.prompts,
-    outputTopic: topics.output,
-    cancelTopic: topics.cancel,
-    eventTimeoutMs: 60_000,
-  });
+function clientFor(pipeline: LocalPipeline): Promise<PromptClient> {
+  return pipelineClient(pipeline.config, 'e2e-client');
 }
 
 function assertCleanStream(result: TurnResult): void {

@@ -1,0 +1,19 @@
+/** A PromptClient of a test pipeline's topics, on the real broker and registry. */
+import { PromptClient } from '../../shared/client/prompt-client.ts';
+import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
+import type { PipelineConfig } from '../../shared/config/pipeline-config-schema.ts';
+import { createMessageCodecs } from '../../shared/serde/create-message-codecs.ts';
+import { serviceEndpoints } from './services.ts';
+
+export async function pipelineClient(config: PipelineConfig, clientId: string): Promise<PromptClient> {
+  const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();
+  const { topics } = config;
+  return new PromptClient({
+    kafka: new KafkajsClient({ brokers: kafkaBrokers, clientId }),
+    codecs: await createMessageCodecs({ schemaRegistryUrl }),
+    promptsTopic: topics.prompts,
+    outputTopic: topics.output,
+    cancelTopic: topics.cancel,
+    eventTimeoutMs: 60_000,
+  });
+}
