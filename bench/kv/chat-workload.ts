@@ -6,6 +6,7 @@
  * the previous turn cached. Text is seeded words: the same run every time.
  */
 import type { ModelChatMessage } from '../../shared/model/types.ts';
+import { randomSource } from '../../infra/model-sim/sim-text.ts';
 
 const VOCABULARY = (
   'account balance billing invoice refund order shipment delivery tracking address customer support ' +
@@ -18,17 +19,6 @@ export const SYSTEM_PROMPT =
   'You are a careful support assistant for an electronics retailer. Answer from the customer document ' +
   'and the conversation so far. Be brief, be specific, cite the relevant part of the document, and say ' +
   'so plainly when the document does not contain the answer.';
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function words(random: () => number, count: number): string {
   return Array.from({ length: count }, () => VOCABULARY[Math.floor(random() * VOCABULARY.length)]!).join(' ');
@@ -54,7 +44,7 @@ export class ChatSession {
     private readonly shape: WorkloadShape,
     seed: number,
   ) {
-    this.random = seeded(seed);
+    this.random = randomSource(seed);
     this.messages = [{ role: 'system', content: SYSTEM_PROMPT }];
   }
 

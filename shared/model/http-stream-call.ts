@@ -4,8 +4,9 @@
  * caller's signal is handed to fetch, so aborting closes the connection.
  */
 import type { EventSourceMessage } from 'eventsource-parser';
-import { errorFromFailure, errorFromResponse } from './http-errors.ts';
-import { readSseEvents } from './sse-reader.ts';
+import { errorFromFailure, errorFromResponse, errorFromStreamEvent } from './http-errors.ts';
+import { asObject } from './json-fields.ts';
+import { parseEventJson, readSseEvents } from './sse-reader.ts';
 
 export interface StreamCallOptions {
   readonly endpoint: string;
@@ -41,6 +42,41 @@ export async function* postForEvents(
   } finally {
     // An early return (consumer stopped) must not leave the socket open.
     await response.body.cancel().catch(() => undefined);
+  }
+}
+
+/** The call options of one request to an endpoint (the same for every adapter). */
+export function streamCallOptions(
+  endpoint: string,
+  apiKey: string | undefined,
+  requestId: string,
+  signal: AbortSignal | undefined,
+): StreamCallOptions {
+  return {
+    endpoint,
+    requestId,
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(signal === undefined ? {} : { signal }),
+  };
+}
+
+/**
+ * postForEvents for servers whose every event is one JSON object (llama.cpp, TGI):
+ * an `error` event, a body that is not an object, or an object with `error` ends the
+ * stream with the server's error.
+ */
+export async function* postForJsonEvents(
+  url: string,
+  body: unknown,
+  options: StreamCallOptions,
+): AsyncGenerator<Readonly<Record<string, unknown>>> {
+  for await (const event of postForEvents(url, body, options)) {
+    const parsed = parseEventJson(event.data);
+    const data = asObject(parsed);
+    if (event.event === 'error' || data === undefined || data['error'] !== undefined) {
+      throw errorFromStreamEvent(parsed ?? event.data, options.endpoint);
+    }
+    yield data;
   }
 }
 

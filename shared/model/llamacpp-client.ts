@@ -6,13 +6,11 @@
  * The final event's id_slot becomes the result's slot, so routing can pin the
  * session's next request to it (hints.idSlot).
  */
-import { errorFromStreamEvent } from './http-errors.ts';
 import { GenerationTracker, normalizeFinishReason } from './generation-tracker.ts';
-import { postForEvents } from './http-stream-call.ts';
+import { postForJsonEvents, streamCallOptions } from './http-stream-call.ts';
 import { asBoolean, asNumber, asObject, asString, type JsonObject } from './json-fields.ts';
 import type { ModelClient } from './model-client.ts';
 import { flatPrompt } from './prompt-format.ts';
-import { parseEventJson } from './sse-reader.ts';
 import type {
   CallOptions,
   GenerationEvent,
@@ -81,18 +79,12 @@ export class LlamaCppClient implements ModelClient {
       id_slot: hints?.idSlot ?? -1,
     };
     const tracker = new GenerationTracker(this.name);
-    const stream = postForEvents(`${this.baseUrl}/completion`, body, {
-      endpoint: this.name,
-      requestId: request.requestId,
-      ...(this.options.apiKey === undefined ? {} : { apiKey: this.options.apiKey }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    for await (const event of stream) {
-      const parsed = parseEventJson(event.data);
-      const data = asObject(parsed);
-      if (event.event === 'error' || data === undefined || data['error'] !== undefined) {
-        throw errorFromStreamEvent(parsed ?? event.data, this.name);
-      }
+    const stream = postForJsonEvents(
+      `${this.baseUrl}/completion`,
+      body,
+      streamCallOptions(this.name, this.options.apiKey, request.requestId, options.signal),
+    );
+    for await (const data of stream) {
       const content = asString(data['content']) ?? '';
       const chunk = tracker.token(content, content === '' ? 0 : 1);
       if (chunk !== undefined) yield chunk;

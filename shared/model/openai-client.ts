@@ -6,7 +6,7 @@
  */
 import { KpoError } from '../errors/kpo-error.ts';
 import { GenerationTracker, normalizeFinishReason } from './generation-tracker.ts';
-import { postForEvents } from './http-stream-call.ts';
+import { postForEvents, streamCallOptions } from './http-stream-call.ts';
 import type { ModelClient } from './model-client.ts';
 import { OpenAiStreamParser } from './openai-stream-parser.ts';
 import { flatPrompt } from './prompt-format.ts';
@@ -129,12 +129,7 @@ export class OpenAiCompatibleClient implements ModelClient {
   }
 
   private callOptions(request: GenerationRequest, options: CallOptions) {
-    return {
-      endpoint: this.name,
-      requestId: request.requestId,
-      ...(this.options.apiKey === undefined ? {} : { apiKey: this.options.apiKey }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    };
+    return streamCallOptions(this.name, this.options.apiKey, request.requestId, options.signal);
   }
 }
 

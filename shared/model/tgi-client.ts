@@ -3,13 +3,11 @@
  * token {id, text, logprob, special}; the last one carries generated_text and
  * details {finish_reason, generated_tokens}. Special tokens add no text.
  */
-import { errorFromStreamEvent } from './http-errors.ts';
 import { GenerationTracker, normalizeFinishReason } from './generation-tracker.ts';
-import { postForEvents } from './http-stream-call.ts';
+import { postForJsonEvents, streamCallOptions } from './http-stream-call.ts';
 import { asBoolean, asNumber, asObject, asString } from './json-fields.ts';
 import type { ModelClient } from './model-client.ts';
 import { flatPrompt } from './prompt-format.ts';
-import { parseEventJson } from './sse-reader.ts';
 import type { CallOptions, GenerationEvent, GenerationRequest, ModelCapabilities } from './types.ts';
 import { KpoError } from '../errors/kpo-error.ts';
 
@@ -47,18 +45,12 @@ export class TgiClient implements ModelClient {
       stream: true,
     };
     const tracker = new GenerationTracker(this.name);
-    const stream = postForEvents(`${this.baseUrl}/generate_stream`, body, {
-      endpoint: this.name,
-      requestId: request.requestId,
-      ...(this.options.apiKey === undefined ? {} : { apiKey: this.options.apiKey }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    for await (const event of stream) {
-      const parsed = parseEventJson(event.data);
-      const data = asObject(parsed);
-      if (event.event === 'error' || data === undefined || data['error'] !== undefined) {
-        throw errorFromStreamEvent(parsed ?? event.data, this.name);
-      }
+    const stream = postForJsonEvents(
+      `${this.baseUrl}/generate_stream`,
+      body,
+      streamCallOptions(this.name, this.options.apiKey, request.requestId, options.signal),
+    );
+    for await (const data of stream) {
       const token = asObject(data['token']);
       if (token !== undefined) {
         const text = asBoolean(token['special']) === true ? '' : (asString(token['text']) ?? '');

@@ -2,23 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AssembledPrompt } from '../../../../shared/messages/types.ts';
 import { generationRequestOf } from '../../../../workers/inference/generation-request.ts';
+import { promptRequest } from '../message-fixtures.ts';
 
 const input: AssembledPrompt = {
-  request: {
-    requestId: 'req-1',
-    sessionId: 'sess-1',
-    tenant: '',
+  request: promptRequest({
     messages: [{ role: 'user', content: 'what is kafka?' }],
     model: 'sim-8b',
     params: { temperature: 0, topP: 1, seed: null },
-    stop: [],
     maxTokens: 32,
-    deadlineMs: null,
-    priority: 0,
-    replyTo: null,
-    metadata: {},
     createdAtMs: 1_700_000_000_000,
-  },
+  }),
   messages: [{ role: 'user', content: 'what is kafka?' }],
   prompt: null,
   tokenCount: 40,

@@ -6,23 +6,16 @@ import type { GenerationEvent, GenerationResult } from '../../../../shared/model
 import type { EmitOptions, HandlerContext } from '../../../../shared/runtime/stage-handler.ts';
 import { CancelRegistry } from '../../../../workers/inference/cancel-registry.ts';
 import { InferenceHandler, type GenerateStream } from '../../../../workers/inference/handler.ts';
+import { promptRequest } from '../message-fixtures.ts';
 
 const input: AssembledPrompt = {
-  request: {
-    requestId: 'req-1',
-    sessionId: 'sess-1',
-    tenant: '',
+  request: promptRequest({
     messages: [{ role: 'user', content: 'what is kafka?' }],
     model: 'sim-8b',
     params: { temperature: 0, topP: 1, seed: null },
-    stop: [],
     maxTokens: 32,
-    deadlineMs: null,
-    priority: 0,
-    replyTo: null,
-    metadata: {},
     createdAtMs: 1_700_000_000_000,
-  },
+  }),
   messages: [
     { role: 'system', content: 'be brief' },
     { role: 'user', content: 'what is kafka?' },
