@@ -3,21 +3,10 @@
  * ports, sharing the downloads, so the stack other tests use is untouched.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { stackHome } from '../../shared/config/stack-endpoints.ts';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from './free-port.ts';
 
 export async function isolatedStackEnv(): Promise<NodeJS.ProcessEnv & { KPO_HOME: string }> {
   return {

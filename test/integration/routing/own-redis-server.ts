@@ -4,18 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { waitFor } from '../../helpers/wait-for.ts';
-
-export async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+import { freePort } from '../../helpers/free-port.ts';
 
 export class OwnRedisServer {
   private child: ChildProcess | undefined;
@@ -23,7 +14,7 @@ export class OwnRedisServer {
   private constructor(readonly port: number) {}
 
   static async start(): Promise<OwnRedisServer> {
-    const server = new OwnRedisServer(await freeLoopbackPort());
+    const server = new OwnRedisServer(await freePort());
     await server.resume();
     return server;
   }
