@@ -3,6 +3,10 @@ import type kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import type { AdminPort, PartitionOffset, PartitionWatermarks, TopicSpec } from '../kafka-port.ts';
 import { kafkaError } from './kafkajs-errors.ts';
+import { waitForTopicLeaders } from './wait-for-topic-leaders.ts';
+
+/** How long createTopics waits for every new partition to have a leader. */
+const TOPIC_LEADER_WAIT_MS = 30_000;
 
 export class KafkajsAdmin implements AdminPort {
   private readonly admin: Admin;
@@ -17,8 +21,10 @@ export class KafkajsAdmin implements AdminPort {
 
   async createTopics(topics: readonly TopicSpec[]): Promise<void> {
     try {
+      // kafkajs' own leader wait retries only LEADER_NOT_AVAILABLE; a broker under load first answers
+      // UNKNOWN_TOPIC_OR_PARTITION for a topic it just created, so the wait is ours (waitForTopicLeaders).
       await this.admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: topics.map((spec) => ({
           topic: spec.topic,
           numPartitions: spec.partitions,
@@ -26,6 +32,11 @@ export class KafkajsAdmin implements AdminPort {
           configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
         })),
       });
+      await waitForTopicLeaders(
+        this.admin,
+        topics.map((spec) => spec.topic),
+        TOPIC_LEADER_WAIT_MS,
+      );
     } catch (error) {
       throw kafkaError(error, 'create topics failed', { topic: topics[0]?.topic });
     }
