@@ -18,12 +18,13 @@ import { waitFor } from '../../helpers/wait-for.ts';
 async function topic(t: TestContext, kafka: KafkaClientPort, partitions: number): Promise<string> {
   const name = uniqueName('port');
   const admin = kafka.createAdmin();
-  await admin.connect();
-  await admin.createTopics([{ topic: name, partitions }]);
+  // Cleanup first: a failed create must not leave the admin connected (the file would never exit).
   t.after(async () => {
     await admin.deleteTopics([name]).catch(() => undefined);
     await admin.close();
   });
+  await admin.connect();
+  await admin.createTopics([{ topic: name, partitions }]);
   return name;
 }
 

@@ -134,11 +134,13 @@ describe('model endpoints under faults', () => {
       }
     }
     assert.ok(pool.snapshot().every((endpoint) => endpoint.inFlight === 0));
+    // Which replica a request reaches depends on timing (breakers open sooner on a loaded machine), so the
+    // scenario is checked over both replicas together.
+    const hangs = await Promise.all(
+      sims.map((sim) => simMetric(sim.url, 'kpo_sim_requests_total', { outcome: 'hang' })),
+    );
+    assert.ok(hangs.reduce((a, b) => a + b, 0) > 0, 'hangs were injected');
     for (const sim of sims) {
-      assert.ok(
-        (await simMetric(sim.url, 'kpo_sim_requests_total', { outcome: 'hang' })) > 0,
-        'hangs were injected',
-      );
       await waitFor(async () => (await simMetric(sim.url, 'kpo_sim_active_sequences')) === 0, {
         timeoutMs: 5000,
         what: 'no sequence left running on the simulator',
