@@ -5,8 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { resolveServices, type ResolvedServices } from './harness/resolve-services.ts';
+import { ensureInteropPython } from './harness/interop-python.ts';
+import { ensurePrometheus } from './harness/prometheus-binary.ts';
+import { ensureRedisServer } from '../infra/stack/redis-binary.ts';
+import { stackLayout } from '../infra/stack/stack-layout.ts';
 import { PROJECT_ROOT } from '../shared/config/stack-endpoints.ts';
 
 const SUITES = ['unit', 'integration', 'interop'] as const;
@@ -41,6 +45,12 @@ async function main(argv: readonly string[]): Promise<number> {
   let services: ResolvedServices | undefined;
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (!unitOnly) {
+    // Programs some tests run themselves; what the machine lacks is fetched into .kpo/ once (or the setup fails here).
+    const log = (line: string): void => console.log(`[setup] ${line}`);
+    env.KPO_REDIS_SERVER = await ensureRedisServer(stackLayout());
+    if (files.some((f) => f.includes(`${sep}observability${sep}`)))
+      env.PROMETHEUS_BINARY = await ensurePrometheus(log);
+    if (files.some((f) => f.includes(`${sep}interop${sep}`))) env.KPO_PYTHON = await ensureInteropPython(log);
     services = await resolveServices();
     console.log(`[setup] services from ${services.source}: ${services.detail}`);
     console.log(

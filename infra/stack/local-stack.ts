@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { stackEndpointsPath, type StackEndpoints } from '../../shared/config/stack-endpoints.ts';
 import { findPrerequisites } from './prerequisites.ts';
 import { fetchDistributions } from './fetch-distributions.ts';
+import { fetchRedisServer } from './redis-binary.ts';
 import { kafkaService } from './kafka-service.ts';
 import { registryService } from './registry-service.ts';
 import { redisService } from './redis-service.ts';
@@ -32,6 +33,8 @@ export interface UpResult {
   readonly endpoints: StackEndpoints;
   readonly started: readonly string[];
   readonly downloaded: boolean;
+  /** The redis-server binary the stack runs (the machine's, or the one unpacked into .kpo/). */
+  readonly redisServer: string;
   readonly readyMs: number;
   readonly startMs: Readonly<Record<string, number>>;
 }
@@ -43,12 +46,17 @@ function services(layout: StackLayout): LocalService[] {
 export async function stackUp(log: (line: string) => void = () => undefined): Promise<UpResult> {
   const began = Date.now();
   const layout = stackLayout();
-  const prerequisites = findPrerequisites();
+  const prerequisites = findPrerequisites(layout);
   mkdirSync(layout.home, { recursive: true });
   const downloaded = await fetchDistributions(layout, prerequisites);
   if (downloaded)
     log(
       `downloaded Kafka ${layout.versions.kafka} and Apicurio ${layout.versions.apicurio} (${Date.now() - began} ms)`,
+    );
+  const redisFetchStarted = Date.now();
+  if (await fetchRedisServer(layout, prerequisites.redisServer, prerequisites.mvn))
+    log(
+      `no redis-server on PATH: unpacked redis-server ${layout.versions.redisBinary} from the embedded-redis jar (${Date.now() - redisFetchStarted} ms)`,
     );
 
   const all = services(layout);
@@ -89,7 +97,14 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
     redisUrl: redis!.endpoint,
   };
   writeFileSync(stackEndpointsPath(), `${JSON.stringify(endpoints, null, 2)}\n`);
-  return { endpoints, started: toStart.map((s) => s.name), downloaded, readyMs: Date.now() - began, startMs };
+  return {
+    endpoints,
+    started: toStart.map((s) => s.name),
+    downloaded,
+    redisServer: prerequisites.redisServer.path,
+    readyMs: Date.now() - began,
+    startMs,
+  };
 }
 
 export async function stackDown(log: (line: string) => void = () => undefined): Promise<void> {

@@ -6,7 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { findRedisServer, type RedisServerBinary } from './redis-binary.ts';
+import type { StackLayout } from './stack-layout.ts';
 import { prerequisiteMissing } from './stack-error.ts';
+import { whichOrUndefined } from './which.ts';
 
 export interface Prerequisites {
   /** java for the broker (17+). */
@@ -14,7 +17,7 @@ export interface Prerequisites {
   /** java for the registry (21+). */
   readonly registryJava: string;
   readonly mvn: string;
-  readonly redisServer: string;
+  readonly redisServer: RedisServerBinary;
 }
 
 interface Jdk {
@@ -22,7 +25,7 @@ interface Jdk {
   readonly major: number;
 }
 
-export function findPrerequisites(env: NodeJS.ProcessEnv = process.env): Prerequisites {
+export function findPrerequisites(layout: StackLayout, env: NodeJS.ProcessEnv = process.env): Prerequisites {
   const jdks = findJdks(env);
   const kafkaJava = pick(jdks, 17);
   const registryJava = env.KPO_REGISTRY_JAVA ?? pick(jdks, 21);
@@ -41,8 +44,8 @@ export function findPrerequisites(env: NodeJS.ProcessEnv = process.env): Prerequ
   return {
     kafkaJava,
     registryJava,
-    mvn: onPath('mvn', 'apt-get install maven'),
-    redisServer: onPath('redis-server', 'apt-get install redis-server'),
+    mvn: onPath('mvn', 'apt-get install maven', env),
+    redisServer: findRedisServer(layout, env),
   };
 }
 
@@ -63,7 +66,7 @@ function findJdks(env: NodeJS.ProcessEnv): Jdk[] {
     const major = existsSync(java) ? releaseMajor(home) : undefined;
     if (major !== undefined && !jdks.some((j) => j.major === major)) jdks.push({ java, major });
   }
-  const pathJava = whichOrUndefined('java');
+  const pathJava = whichOrUndefined('java', env);
   if (pathJava && jdks.length === 0) {
     const major = javaMajorFromVersionOutput(pathJava);
     if (major !== undefined) jdks.push({ java: pathJava, major });
@@ -97,16 +100,8 @@ function parseMajor(text: string): number | undefined {
   return match?.[1] ? Number(match[1]) : undefined;
 }
 
-function onPath(program: string, fix: string): string {
-  const found = whichOrUndefined(program);
+function onPath(program: string, fix: string, env: NodeJS.ProcessEnv): string {
+  const found = whichOrUndefined(program, env);
   if (!found) throw prerequisiteMissing(`${program} not found on PATH`, fix);
   return found;
-}
-
-function whichOrUndefined(program: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    const candidate = join(dir, program);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
 }

@@ -1,10 +1,11 @@
-/** Debian's redis-server on loopback, nothing persisted (no RDB, no AOF). */
+/** redis-server (the machine's, or the embedded-redis build) on loopback, nothing persisted (no RDB, no AOF). */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { LocalService } from './local-service.ts';
 import type { StackLayout } from './stack-layout.ts';
 import { startDetached } from './service-process.ts';
+import { findRedisServer } from './redis-binary.ts';
 
 export function redisService(layout: StackLayout): LocalService {
   const port = layout.ports.redis;
@@ -13,11 +14,11 @@ export function redisService(layout: StackLayout): LocalService {
     name: 'redis',
     port,
     endpoint: `redis://127.0.0.1:${port}`,
-    version: redisVersion(),
+    version: redisVersion(layout),
     async start(prerequisites) {
       mkdirSync(dataDir, { recursive: true });
       return startDetached({
-        command: prerequisites.redisServer,
+        command: prerequisites.redisServer.path,
         args: [
           '--bind',
           '127.0.0.1',
@@ -58,9 +59,11 @@ export function redisService(layout: StackLayout): LocalService {
   };
 }
 
-function redisVersion(): string {
+function redisVersion(layout: StackLayout): string {
   try {
-    const out = execFileSync('redis-server', ['--version'], { encoding: 'utf8', timeout: 5_000 });
+    const binary = findRedisServer(layout).path;
+    if (!existsSync(binary)) return 'not installed';
+    const out = execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 5_000 });
     return /v=(\S+)/.exec(out)?.[1] ?? 'unknown';
   } catch {
     return 'not installed';

@@ -14,8 +14,10 @@ export interface StackLayout {
   readonly distDir: string;
   readonly kafkaLibs: string;
   readonly registryDir: string;
+  /** Where redis-server binaries unpacked from the embedded-redis jar go (when the machine has none). */
+  readonly redisDir: string;
   readonly pomPath: string;
-  readonly versions: { readonly kafka: string; readonly apicurio: string };
+  readonly versions: { readonly kafka: string; readonly apicurio: string; readonly redisBinary: string };
   readonly ports: {
     /** Kafka client listener. Env KPO_KAFKA_PORT. Default 19092. */
     readonly kafka: number;
@@ -44,6 +46,7 @@ export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
     distDir,
     kafkaLibs: join(distDir, `kafka-${versions.kafka}`, 'libs'),
     registryDir: join(distDir, `apicurio-${versions.apicurio}`),
+    redisDir: join(distDir, `redis-${versions.redisBinary}`),
     pomPath,
     versions,
     ports: {
@@ -71,7 +74,11 @@ function readVersions(pomPath: string): StackLayout['versions'] {
     if (!match?.[1]) throw new Error(`${pomPath}: property <${name}> missing`);
     return match[1];
   };
-  return { kafka: read('kafka.version'), apicurio: read('apicurio.version') };
+  return {
+    kafka: read('kafka.version'),
+    apicurio: read('apicurio.version'),
+    redisBinary: read('redis.binary.version'),
+  };
 }
 
 function port(value: string | undefined, fallback: number, name: string): number {

@@ -3,8 +3,8 @@
  * (librdkafka) with its schema-registry AvroSerializer / AvroDeserializer
  * reads what our serde writes and writes what it reads, through the real
  * broker and registry; fastavro does the same for single-object encoding.
- * Needs: python3 -m pip install -r test/interop/requirements.txt
- * (env KPO_PYTHON picks the interpreter; default python3).
+ * The test setup (test/run.ts) makes a venv under .kpo/ with
+ * test/interop/requirements.txt and passes its python as KPO_PYTHON.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,7 +87,7 @@ before(async () => {
         error
           ? reject(
               new Error(
-                `${PYTHON} lacks confluent-kafka/fastavro: run python3 -m pip install -r test/interop/requirements.txt\n${stderr}`,
+                `${PYTHON} lacks confluent-kafka/fastavro: run this test through npm test (it makes the venv), or pip install -r test/interop/requirements.txt\n${stderr}`,
               ),
             )
           : resolve(),

@@ -1,5 +1,5 @@
 /**
- * A real Prometheus (Debian's /usr/bin/prometheus) for a test: temp config and
+ * A real Prometheus (the binary test/run.ts found or unpacked) for a test: temp config and
  * TSDB directory, a free loopback port, killed and cleaned up by stop().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { freePort } from '../../helpers/free-port.ts';
 
-export const PROMETHEUS_BINARY = process.env.PROMETHEUS_BINARY ?? '/usr/bin/prometheus';
+export const PROMETHEUS_BINARY = process.env.PROMETHEUS_BINARY ?? 'prometheus';
 
 export interface PrometheusVectorResult {
   readonly metric: Readonly<Record<string, string>>;

@@ -25,8 +25,9 @@ export class OwnRedisServer {
 
   /** Starts (again) on the same port and waits until it answers PING. */
   async resume(): Promise<void> {
+    // The test setup (test/run.ts) names the binary: the machine's or the one unpacked into .kpo/.
     this.child = spawn(
-      'redis-server',
+      process.env.KPO_REDIS_SERVER ?? 'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
