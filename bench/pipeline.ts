@@ -53,7 +53,7 @@ const log = (line: string): void => console.error(`bench: ${line}`);
 const pipeline = await startLocalPipeline({
   modelReplicas: options.modelReplicas,
   modelSimArgs: SIM_ARGS,
-  workerEnv: options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : {},
+  workerNodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
   log,
 });
 let exitCode = 0;

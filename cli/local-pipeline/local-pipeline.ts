@@ -31,6 +31,8 @@ export interface LocalPipelineOptions {
   readonly workerEnv?: NodeJS.ProcessEnv;
   /** Extra flags for each model-sim replica. */
   readonly modelSimArgs?: readonly string[];
+  /** Extra node flags for every worker, e.g. ['--cpu-prof', '--cpu-prof-dir=…'] (NODE_OPTIONS refuses --cpu-prof). */
+  readonly workerNodeArgs?: readonly string[];
   /** Where process logs go. Default .kpo/logs/pipeline. */
   readonly logDir?: string;
   readonly log?: (line: string) => void;
@@ -130,7 +132,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       const match = await group.start({
         name,
         command: process.execPath,
-        args: ['--import', 'tsx', KPO_CLI, 'worker', stage],
+        args: [...(options.workerNodeArgs ?? []), '--import', 'tsx', KPO_CLI, 'worker', stage],
         env,
         logFile: join(logDir, `${name}.log`),
         readyLine: WORKER_READY_LINE,
