@@ -14,7 +14,7 @@ import {
 
 export const inferenceOptionsSchema = z
   .object({
-    /** Output coalescing: a chunk is written once this many tokens are waiting. Default 16. */
+    /** Output coalescing (after the first token, which is written at once): a chunk is written once this many tokens are waiting. Default 16. */
     flushTokens: z.number().int().positive().default(16),
     /** Output coalescing: …or this long after the first waiting token, ms. Default 50. */
     flushIntervalMs: z.number().int().positive().default(50),

@@ -1,7 +1,8 @@
 /**
- * Gathers generated text into chunks: one is written once flushTokens are
- * waiting or flushIntervalMs after the first waiting token, whichever comes
- * first. Writes go out one after another in seq order; `drain()` hands back
+ * Gathers generated text into chunks: the first token is written at once
+ * (time to first token is what users feel; holding it for the interval cost
+ * every request flushIntervalMs), later ones once flushTokens are waiting or
+ * flushIntervalMs after the first waiting token, whichever comes first. Writes go out one after another in seq order; `drain()` hands back
  * what is still waiting (for the final chunk) after every write finished.
  */
 export interface CoalescedText {
@@ -31,7 +32,7 @@ export class TokenCoalescer {
     this.throwIfFailed();
     this.text += text;
     this.tokens += tokenCount;
-    if (this.tokens >= this.options.flushTokens) this.flush();
+    if (this.written === 0 || this.tokens >= this.options.flushTokens) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
   }
 

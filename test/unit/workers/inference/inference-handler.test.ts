@@ -77,9 +77,10 @@ describe('InferenceHandler', () => {
     assert.deepEqual(
       emitted.map((e) => [e.chunk.seq, e.chunk.text, e.chunk.tokenCount, e.chunk.final]),
       [
-        [0, 'a b', 2, false],
-        [1, ' c d', 2, false],
-        [2, ' e', 1, true],
+        [0, 'a', 1, false],
+        [1, ' b c', 2, false],
+        [2, ' d e', 2, false],
+        [3, '', 0, true],
       ],
     );
     assert.ok(emitted.every((e) => e.options?.seq === e.chunk.seq));
@@ -149,7 +150,7 @@ describe('InferenceHandler', () => {
 
   it('a failure before any chunk went out is thrown, so the runtime may retry it', async () => {
     const failure = new KpoError('KPO_MODEL_HTTP', 'boom', { retryable: true });
-    const { handler } = handlerWith(() => tokens(['a'], failure), 8);
+    const { handler } = handlerWith(() => tokens([], failure), 8);
     const { ctx, emitted } = context();
     await assert.rejects(
       handler.handle(input, ctx),

@@ -3,16 +3,19 @@ import { describe, it } from 'node:test';
 import { TokenCoalescer, type CoalescedText } from '../../../../workers/inference/token-coalescer.ts';
 
 describe('TokenCoalescer', () => {
-  it('writes once flushTokens are waiting and hands the rest to drain()', async () => {
+  it('writes the first token at once, later ones once flushTokens are waiting, and hands the rest to drain()', async () => {
     const written: CoalescedText[] = [];
     const coalescer = new TokenCoalescer(
       { flushTokens: 3, flushIntervalMs: 10_000 },
       async (c) => void written.push(c),
     );
-    for (const word of ['a', 'b', 'c', 'd']) coalescer.add(word, 1);
+    for (const word of ['a', 'b', 'c', 'd', 'e']) coalescer.add(word, 1);
     const rest = await coalescer.drain();
-    assert.deepEqual(written, [{ text: 'abc', tokenCount: 3 }]);
-    assert.deepEqual(rest, { text: 'd', tokenCount: 1 });
+    assert.deepEqual(written, [
+      { text: 'a', tokenCount: 1 },
+      { text: 'bcd', tokenCount: 3 },
+    ]);
+    assert.deepEqual(rest, { text: 'e', tokenCount: 1 });
   });
 
   it('writes what is waiting when the flush interval passes', async () => {
@@ -21,9 +24,13 @@ describe('TokenCoalescer', () => {
       { flushTokens: 100, flushIntervalMs: 5 },
       async (c) => void written.push(c),
     );
+    coalescer.add('first', 1);
     coalescer.add('slow', 1);
     await new Promise((resolve) => setTimeout(resolve, 30));
-    assert.deepEqual(written, [{ text: 'slow', tokenCount: 1 }]);
+    assert.deepEqual(written, [
+      { text: 'first', tokenCount: 1 },
+      { text: 'slow', tokenCount: 1 },
+    ]);
     assert.deepEqual(await coalescer.drain(), { text: '', tokenCount: 0 });
   });
 
