@@ -118,6 +118,7 @@ function countingSends(
 ): KafkaClientPort {
   return {
     createConsumer: (options) => kafka.createConsumer(options),
+    createPartitionReader: (options) => kafka.createPartitionReader(options),
     createAdmin: () => kafka.createAdmin(),
     createProducer: () => {
       const producer = kafka.createProducer();

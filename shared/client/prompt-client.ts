@@ -1,11 +1,19 @@
 /**
  * The client library: submit a prompt to the input topic and stream its
- * events from the output topic. One output consumer per client (its own
- * consumer group, nothing committed) fetches only the partitions its
- * sessions map to; other partitions stay paused.
+ * events from the output topic.
+ *
+ * No consumer group decides what the client reads: it assigns itself the
+ * output partitions its followed sessions map to (a PartitionReader) and keeps
+ * its own position in each. Before a prompt is produced, the client reads the
+ * end offset of the session's output partition (unless it already reads that
+ * partition), so every event of the request lies at or after its position —
+ * nothing is missed, however late the reader fetches, and no rejoin or
+ * reconnect can move it to "latest". Partitions no followed request maps to are
+ * not fetched, and records of other sessions on a followed partition are
+ * skipped without decoding.
  */
 import { randomUUID } from 'node:crypto';
-import type { ConsumedBatch, ConsumerPort, ProducerPort } from '../kafka/kafka-port.ts';
+import type { AdminPort, ConsumedBatch, PartitionReaderPort, ProducerPort } from '../kafka/kafka-port.ts';
 import type { ClientEvent, PromptRequest } from '../messages/types.ts';
 import { HEADER } from '../messages/header-names.ts';
 import type { PromptClientOptions } from './prompt-client-options.ts';
@@ -21,16 +29,25 @@ export interface SubmittedRequest {
   readonly events: AsyncIterable<ClientEvent>;
 }
 
+/** The client's Kafka clients, made by one successful start(). */
+interface Connection {
+  readonly producer: ProducerPort;
+  readonly reader: PartitionReaderPort;
+  readonly admin: AdminPort;
+  readonly partitionCount: number;
+}
+
 export class PromptClient {
-  private readonly producer: ProducerPort;
-  private readonly consumer: ConsumerPort;
   private readonly queues = new Map<string, RequestEventQueue>();
   private readonly topics: { prompts: string; output: string; cancel: string };
   private readonly eventTimeoutMs: number;
-  private readonly groupId = `kpo-client-${randomUUID()}`;
-  private partitionCount = 0;
-  private wanted = new Map<number, number>();
-  private started: Promise<void> | undefined;
+  /** Output partition → how many open requests follow it. */
+  private readonly followers = new Map<number, number>();
+  /** Output partitions the reader was told to read (from the end offset read before a produce). */
+  private readonly reading = new Set<number>();
+  /** Output partitions whose end offset is being read. */
+  private readonly opening = new Map<number, Promise<void>>();
+  private connection: Promise<Connection> | undefined;
 
   constructor(private readonly options: PromptClientOptions) {
     this.topics = {
@@ -39,97 +56,130 @@ export class PromptClient {
       cancel: options.cancelTopic ?? 'llm.cancel',
     };
     this.eventTimeoutMs = options.eventTimeoutMs ?? 120_000;
-    this.producer = options.kafka.createProducer();
-    this.consumer = options.kafka.createConsumer({ groupId: this.groupId, maxWaitTimeMs: 100 });
   }
 
-  /** Connects the producer and joins the output topic (from its end). Called by submit() when needed. */
-  start(): Promise<void> {
-    this.started ??= this.connect();
-    return this.started;
+  /** Connects the producer and the output reader. Called by submit() when needed; a failed start is retried by the next call. */
+  async start(): Promise<void> {
+    await this.connected();
   }
 
-  /** Produces the prompt; its events are ready to iterate before it is sent, so none is missed. */
+  /** Produces the prompt; its events are followed from before it is sent, so none is missed. */
   async submit(input: PromptInput): Promise<SubmittedRequest> {
-    await this.start();
+    const connection = await this.connected();
     const request = withDefaults(input);
-    const events = this.follow(request.requestId, request.sessionId);
-    const value = await this.options.codecs.promptRequest.encode(request);
-    await this.producer.send([
-      {
-        topic: this.topics.prompts,
-        key: request.sessionId,
-        value,
-        headers: { [HEADER.requestId]: request.requestId },
-      },
-    ]);
-    return { requestId: request.requestId, sessionId: request.sessionId, events };
+    const partition = partitionForKey(request.sessionId, connection.partitionCount);
+    const queue = this.follow(request.requestId, request.sessionId, partition);
+    try {
+      await this.readFromEnd(connection, partition);
+      const value = await this.options.codecs.promptRequest.encode(request);
+      await connection.producer.send([
+        {
+          topic: this.topics.prompts,
+          key: request.sessionId,
+          value,
+          headers: { [HEADER.requestId]: request.requestId },
+        },
+      ]);
+    } catch (error) {
+      queue.release(); // never sent: stop following it
+      throw error;
+    }
+    return { requestId: request.requestId, sessionId: request.sessionId, events: queue };
   }
 
   /** Asks the pipeline to stop a request; its stream ends with a cancelled event. */
   async cancel(requestId: string, sessionId: string, reason = 'cancelled by client'): Promise<void> {
-    await this.start();
+    const { producer } = await this.connected();
     const value = await this.options.codecs.cancel.encode({
       requestId,
       sessionId,
       reason,
       requestedAtMs: Date.now(),
     });
-    await this.producer.send([{ topic: this.topics.cancel, key: sessionId, value }]);
+    await producer.send([{ topic: this.topics.cancel, key: sessionId, value }]);
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.consumer.close(), this.producer.close()]);
-    const admin = this.options.kafka.createAdmin();
+    const connection = await this.connection?.catch(() => undefined);
+    this.connection = undefined;
+    if (connection) await closeAll(connection);
+  }
+
+  private connected(): Promise<Connection> {
+    this.connection ??= this.connect().catch((error: unknown) => {
+      this.connection = undefined;
+      throw error;
+    });
+    return this.connection;
+  }
+
+  private async connect(): Promise<Connection> {
+    const { kafka } = this.options;
+    const connection: Connection = {
+      producer: kafka.createProducer(),
+      reader: kafka.createPartitionReader({ topic: this.topics.output }),
+      admin: kafka.createAdmin(),
+      partitionCount: 0,
+    };
     try {
-      await admin.connect();
-      await admin.deleteGroups([this.groupId]);
-    } catch {
-      // The group expires on its own; failing to delete it is not worth an error.
-    } finally {
-      await admin.close().catch(() => undefined);
+      await connection.admin.connect();
+      const { partitions } = await connection.admin.describeTopic(this.topics.output);
+      if (partitions.length === 0) throw new Error(`output topic ${this.topics.output} does not exist`);
+      await connection.producer.connect();
+      await connection.reader.run((batch) => this.onBatch(batch));
+      this.reading.clear();
+      return { ...connection, partitionCount: partitions.length };
+    } catch (error) {
+      await closeAll(connection);
+      throw error;
     }
   }
 
-  private follow(requestId: string, sessionId: string): RequestEventQueue {
-    const partition = partitionForKey(sessionId, this.partitionCount);
-    this.wanted.set(partition, (this.wanted.get(partition) ?? 0) + 1);
-    this.consumer.resume([{ topic: this.topics.output, partition }]);
+  private follow(requestId: string, sessionId: string, partition: number): RequestEventQueue {
+    this.followers.set(partition, (this.followers.get(partition) ?? 0) + 1);
     const queue = new RequestEventQueue(requestId, sessionId, this.eventTimeoutMs, () => {
       this.queues.delete(requestId);
-      const left = (this.wanted.get(partition) ?? 1) - 1;
-      if (left > 0) this.wanted.set(partition, left);
-      else this.wanted.delete(partition);
+      this.unfollow(partition);
     });
     this.queues.set(requestId, queue);
     return queue;
   }
 
-  private async connect(): Promise<void> {
-    const admin = this.options.kafka.createAdmin();
-    await admin.connect();
-    try {
-      this.partitionCount = (await admin.describeTopic(this.topics.output)).partitions.length;
-    } finally {
-      await admin.close();
+  private unfollow(partition: number): void {
+    const left = (this.followers.get(partition) ?? 1) - 1;
+    if (left > 0) {
+      this.followers.set(partition, left);
+      return;
     }
-    await this.producer.connect();
-    await this.consumer.subscribe([this.topics.output], { fromBeginning: false });
-    await this.consumer.run({
-      onBatch: (batch) => this.onBatch(batch),
-      onAssignmentChange: (change) => {
-        // Fetch only partitions some followed session maps to.
-        const idle = change.current.filter((tp) => !this.wanted.has(tp.partition));
-        this.consumer.pause(idle);
-      },
-    });
+    this.followers.delete(partition);
+    if (this.reading.delete(partition)) {
+      void this.connection?.then(({ reader }) => reader.unassign([partition])).catch(() => undefined);
+    }
   }
 
-  private async onBatch(batch: ConsumedBatch): Promise<number> {
-    if (!this.wanted.has(batch.partition)) {
-      this.consumer.pause([{ topic: batch.topic, partition: batch.partition }]);
-      return batch.records.length; // nobody here waits for this partition's events
+  /**
+   * Makes sure the reader reads the partition, from no later than its current
+   * end: a partition already read is at or before it; otherwise the end offset
+   * is read now, before the caller produces.
+   */
+  private readFromEnd(connection: Connection, partition: number): Promise<void> {
+    if (this.reading.has(partition)) return Promise.resolve();
+    let opening = this.opening.get(partition);
+    if (!opening) {
+      opening = (async () => {
+        const watermarks = await connection.admin.topicOffsets(this.topics.output);
+        const end = watermarks.find((w) => w.partition === partition)?.high;
+        if (end === undefined) throw new Error(`output partition ${partition} has no end offset`);
+        if (!this.followers.has(partition) || this.reading.has(partition)) return;
+        connection.reader.assign([{ topic: this.topics.output, partition, offset: end }]);
+        this.reading.add(partition);
+      })().finally(() => this.opening.delete(partition));
+      this.opening.set(partition, opening);
     }
+    return opening;
+  }
+
+  private async onBatch(batch: ConsumedBatch): Promise<void> {
     for (const record of batch.records) {
       const requestId = record.headers[HEADER.requestId]?.toString();
       if (!record.value || (requestId !== undefined && !this.queues.has(requestId))) continue;
@@ -140,8 +190,15 @@ export class PromptClient {
         // Not a client event we can read; other clients' problem, never ours to crash on.
       }
     }
-    return batch.records.length;
   }
+}
+
+async function closeAll(connection: Connection): Promise<void> {
+  await Promise.allSettled([
+    connection.reader.close(),
+    connection.producer.close(),
+    connection.admin.close(),
+  ]);
 }
 
 function withDefaults(input: PromptInput): PromptRequest {

@@ -1,8 +1,12 @@
 /**
  * The events of one request, as an async iterator: pushed by the client's
- * output consumer, pulled by the caller. Ends after the terminal event, or
- * with a synthesized KPO_TIMEOUT error event when nothing arrives in time.
+ * output reader, pulled by the caller. Ends after the terminal event, with a
+ * synthesized KPO_TIMEOUT error event when nothing arrives in time, or with a
+ * synthesized KPO_EVENT_GAP error event when an event is missing (seqs run
+ * from 0 without gaps, so a jump means events were lost to this client and the
+ * answer it holds is incomplete).
  */
+import type { ErrorCode } from '../errors/error-codes.ts';
 import type { ClientEvent } from '../messages/types.ts';
 
 export const TERMINAL_EVENT_TYPES: ReadonlySet<ClientEvent['type']> = new Set([
@@ -15,15 +19,18 @@ export const TERMINAL_EVENT_TYPES: ReadonlySet<ClientEvent['type']> = new Set([
 
 export class RequestEventQueue implements AsyncIterable<ClientEvent> {
   private readonly buffered: ClientEvent[] = [];
-  private waiter: ((event: ClientEvent | undefined) => void) | undefined;
-  private ended = false;
+  private waiter: ((event: ClientEvent) => void) | undefined;
+  /** No more events are taken (the terminal one was taken, or the caller left). */
+  private finished = false;
+  private released = false;
   private nextSeq = 0;
 
   constructor(
     private readonly requestId: string,
     private readonly sessionId: string,
     private readonly timeoutMs: number,
-    private readonly onEnd: () => void,
+    /** Called once, when the queue no longer needs events (the client stops following the request). */
+    private readonly onRelease: () => void,
   ) {}
 
   /**
@@ -31,16 +38,26 @@ export class RequestEventQueue implements AsyncIterable<ClientEvent> {
    * A terminal event is always taken: one raised by an earlier stage's failure may carry a low seq.
    */
   push(event: ClientEvent): void {
-    if (this.ended) return;
-    if (event.seq < this.nextSeq && !TERMINAL_EVENT_TYPES.has(event.type)) return;
+    if (this.finished) return;
+    const terminal = TERMINAL_EVENT_TYPES.has(event.type);
+    if (event.seq < this.nextSeq && !terminal) return;
+    const taken =
+      event.seq > this.nextSeq
+        ? this.syntheticError(
+            'KPO_EVENT_GAP',
+            `events ${this.nextSeq}..${event.seq - 1} of request ${this.requestId} never reached this client`,
+          )
+        : event;
     this.nextSeq = Math.max(this.nextSeq, event.seq + 1);
-    if (this.waiter) {
-      const wake = this.waiter;
-      this.waiter = undefined;
-      wake(event);
-    } else {
-      this.buffered.push(event);
-    }
+    this.deliver(taken);
+  }
+
+  /** Ends the queue without its iterator: nothing is followed any more (e.g. the prompt was never sent). */
+  release(): void {
+    this.finished = true;
+    if (this.released) return;
+    this.released = true;
+    this.onRelease();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ClientEvent> {
@@ -51,8 +68,18 @@ export class RequestEventQueue implements AsyncIterable<ClientEvent> {
         if (TERMINAL_EVENT_TYPES.has(event.type)) return;
       }
     } finally {
-      this.ended = true;
-      this.onEnd();
+      this.release();
+    }
+  }
+
+  private deliver(event: ClientEvent): void {
+    if (TERMINAL_EVENT_TYPES.has(event.type)) this.finished = true;
+    if (this.waiter) {
+      const wake = this.waiter;
+      this.waiter = undefined;
+      wake(event);
+    } else {
+      this.buffered.push(event);
     }
   }
 
@@ -60,16 +87,22 @@ export class RequestEventQueue implements AsyncIterable<ClientEvent> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
-        resolve(this.timeoutEvent());
+        this.finished = true;
+        resolve(
+          this.syntheticError(
+            'KPO_TIMEOUT',
+            `no event for request ${this.requestId} within ${this.timeoutMs} ms`,
+          ),
+        );
       }, this.timeoutMs);
       this.waiter = (event) => {
         clearTimeout(timer);
-        resolve(event ?? this.timeoutEvent());
+        resolve(event);
       };
     });
   }
 
-  private timeoutEvent(): ClientEvent {
+  private syntheticError(code: ErrorCode, message: string): ClientEvent {
     return {
       requestId: this.requestId,
       sessionId: this.sessionId,
@@ -77,8 +110,8 @@ export class RequestEventQueue implements AsyncIterable<ClientEvent> {
       seq: this.nextSeq,
       text: '',
       usage: null,
-      errorCode: 'KPO_TIMEOUT',
-      errorMessage: `no event for request ${this.requestId} within ${this.timeoutMs} ms`,
+      errorCode: code,
+      errorMessage: message,
       timestampMs: Date.now(),
       e2eMs: null,
     };

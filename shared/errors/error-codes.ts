@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   KPO_RETRIEVAL: 'the retriever failed',
   KPO_REDIS: 'Redis failed, refused a command or timed out',
   KPO_KAFKA: 'the Kafka client failed',
+  KPO_EVENT_GAP: 'a client missed events of its request (a gap in their seqs)',
   KPO_INTERNAL: 'an unexpected failure',
 } as const;
 

@@ -92,6 +92,39 @@ export interface ConsumerPort {
   close(): Promise<void>;
 }
 
+/**
+ * Reads chosen partitions of one topic from offsets the CALLER chooses and
+ * keeps (manual assignment): no group decides what it reads or from where, and
+ * nothing is committed. Nothing a rejoin, a reconnect or another member does
+ * moves its positions. For readers that know what they want, like a client
+ * following its own sessions.
+ */
+export interface PartitionReaderOptions {
+  readonly topic: string;
+  /** Longest a fetch waits for data (also the idle sleep while nothing is assigned). Default 100 ms. */
+  readonly maxWaitTimeMs?: number;
+  /** Bytes per partition per fetch. Default 1 MiB. */
+  readonly maxBytesPerPartition?: number;
+}
+
+export interface PartitionReaderPort {
+  /**
+   * Connects and starts delivering batches; resolves once reading can begin.
+   * Each batch holds records of one assigned partition, from its position on,
+   * in offset order, each record once; the position moves past every delivered
+   * record. Records of partitions not assigned are never delivered.
+   */
+  run(onBatch: (batch: ConsumedBatch) => void | Promise<void>): Promise<void>;
+  /** Reads these partitions from these offsets (the next offset to read), replacing any earlier position. */
+  assign(positions: readonly PartitionOffset[]): void;
+  /** Stops reading these partitions (their positions are forgotten). */
+  unassign(partitions: readonly number[]): void;
+  /** Partitions being read, with the next offset to deliver. */
+  positions(): readonly PartitionOffset[];
+  /** Stops reading and disconnects. Idempotent. */
+  close(): Promise<void>;
+}
+
 export interface OutgoingRecord {
   readonly topic: string;
   readonly key: string | Buffer | null;
@@ -143,6 +176,7 @@ export interface AdminPort {
 /** Entry point of an adapter: one per process, creates the three kinds of clients. */
 export interface KafkaClientPort {
   createConsumer(options: ConsumerOptions): ConsumerPort;
+  createPartitionReader(options: PartitionReaderOptions): PartitionReaderPort;
   createProducer(): ProducerPort;
   createAdmin(): AdminPort;
 }

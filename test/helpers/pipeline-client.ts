@@ -5,7 +5,11 @@ import type { PipelineConfig } from '../../shared/config/pipeline-config-schema.
 import { createMessageCodecs } from '../../shared/serde/create-message-codecs.ts';
 import { serviceEndpoints } from './services.ts';
 
-export async function pipelineClient(config: PipelineConfig, clientId: string): Promise<PromptClient> {
+export async function pipelineClient(
+  config: PipelineConfig,
+  clientId: string,
+  eventTimeoutMs = 60_000,
+): Promise<PromptClient> {
   const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();
   const { topics } = config;
   return new PromptClient({
@@ -14,6 +18,6 @@ export async function pipelineClient(config: PipelineConfig, clientId: string): 
     promptsTopic: topics.prompts,
     outputTopic: topics.output,
     cancelTopic: topics.cancel,
-    eventTimeoutMs: 60_000,
+    eventTimeoutMs,
   });
 }

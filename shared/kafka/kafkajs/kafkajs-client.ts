@@ -9,12 +9,15 @@ import type {
   ConsumerOptions,
   ConsumerPort,
   KafkaClientPort,
+  PartitionReaderOptions,
+  PartitionReaderPort,
   ProducerPort,
 } from '../kafka-port.ts';
 import { KafkajsAdmin } from './kafkajs-admin.ts';
 import { KafkajsConsumer } from './kafkajs-consumer.ts';
 import { kafkajsLogCreator, kafkajsLogLevel, stderrKafkaLogSink } from './kafkajs-logger.ts';
 import type { KafkaLogLevel, KafkaLogSink } from './kafkajs-logger.ts';
+import { KafkajsPartitionReader } from './kafkajs-partition-reader.ts';
 import { KafkajsProducer } from './kafkajs-producer.ts';
 
 export interface KafkajsClientOptions {
@@ -45,6 +48,10 @@ export class KafkajsClient implements KafkaClientPort {
 
   createConsumer(options: ConsumerOptions): ConsumerPort {
     return new KafkajsConsumer(this.kafka, options);
+  }
+
+  createPartitionReader(options: PartitionReaderOptions): PartitionReaderPort {
+    return new KafkajsPartitionReader(this.kafka, options, () => this.createAdmin());
   }
 
   createProducer(): ProducerPort {

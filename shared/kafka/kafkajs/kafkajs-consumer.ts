@@ -24,7 +24,7 @@
  * heartbeat that reports a rebalance ends the wait so kafkajs can rejoin.
  */
 import kafkajs from 'kafkajs';
-import type { Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type {
   BatchListener,
   ConsumedRecord,
@@ -34,22 +34,9 @@ import type {
   TopicPartition,
 } from '../kafka-port.ts';
 import { kafkaError } from './kafkajs-errors.ts';
+import { headerBytes } from './kafkajs-headers.ts';
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-
-/** Shared by every record without headers (the port's headers are read-only). */
-const NO_HEADERS: Readonly<Record<string, Buffer>> = Object.freeze({});
-
-function headerBytes(headers: IHeaders | undefined): Readonly<Record<string, Buffer>> {
-  if (headers === undefined) return NO_HEADERS;
-  let out: Record<string, Buffer> | undefined;
-  for (const name in headers) {
-    const raw = headers[name];
-    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-    if (value !== undefined) (out ??= {})[name] = Buffer.isBuffer(value) ? value : Buffer.from(value);
-  }
-  return out ?? NO_HEADERS;
-}
 
 function groupByTopic(partitions: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {
   const byTopic = new Map<string, number[]>();
