@@ -34,7 +34,7 @@ import type {
   TopicPartition,
 } from '../kafka-port.ts';
 import { kafkaError } from './kafkajs-errors.ts';
-import { headerBytes } from './kafkajs-headers.ts';
+import { consumedRecord } from './kafkajs-consumed-record.ts';
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
@@ -125,15 +125,7 @@ export class KafkajsConsumer implements ConsumerPort {
 
   private async deliver(payload: EachBatchPayload, listener: BatchListener): Promise<void> {
     const { batch } = payload;
-    const records: ConsumedRecord[] = batch.messages.map((m) => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: m.offset,
-      timestampMs: Number(m.timestamp),
-      key: m.key ?? null,
-      value: m.value ?? null,
-      headers: headerBytes(m.headers),
-    }));
+    const records: ConsumedRecord[] = batch.messages.map((m) => consumedRecord(batch, m));
     const key = tpKey(batch.topic, batch.partition);
     const position = this.positions.get(key) ?? {
       tp: { topic: batch.topic, partition: batch.partition },

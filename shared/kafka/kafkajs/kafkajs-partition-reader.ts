@@ -25,7 +25,7 @@ import type {
   PartitionReaderPort,
 } from '../kafka-port.ts';
 import { kafkaError } from './kafkajs-errors.ts';
-import { headerBytes } from './kafkajs-headers.ts';
+import { consumedRecord } from './kafkajs-consumed-record.ts';
 
 /** How long close() gives the broker to forget the private group. */
 const DELETE_GROUP_TIMEOUT_MS = 3_000;
@@ -136,15 +136,7 @@ export class KafkajsPartitionReader implements PartitionReaderPort {
     if (from === undefined || lastMessage === undefined) return;
     const records = batch.messages
       .filter((m) => BigInt(m.offset) >= from)
-      .map((m) => ({
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: m.offset,
-        timestampMs: Number(m.timestamp),
-        key: m.key ?? null,
-        value: m.value ?? null,
-        headers: headerBytes(m.headers),
-      }));
+      .map((m) => consumedRecord(batch, m));
     payload.resolveOffset(lastMessage.offset);
     const last = records.at(-1);
     if (last === undefined) return;
