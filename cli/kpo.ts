@@ -1,6 +1,6 @@
 /**
  * kpo: the command line of kafka-prompt-orchestrator.
- *   kpo up | demo | chat | produce | consume | topics | worker <stage> | status
+ *   kpo up | demo | chat | produce | consume | topics | worker <stage> | status | gateway
  */
 import { Command } from 'commander';
 import { KpoError } from '../shared/errors/kpo-error.ts';
@@ -11,6 +11,7 @@ import { registerWorkerCommand } from './commands/worker.ts';
 import { registerChatCommand } from './commands/chat.ts';
 import { registerUpCommands } from './commands/up.ts';
 import { registerStatusCommand } from './commands/status.ts';
+import { registerGatewayCommand } from './commands/gateway.ts';
 
 const program = new Command('kpo').description(
   'Kafka-backed, horizontally scalable workers for LLM pipelines',
@@ -22,6 +23,7 @@ registerWorkerCommand(program);
 registerChatCommand(program);
 registerUpCommands(program);
 registerStatusCommand(program);
+registerGatewayCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message =

@@ -10,6 +10,8 @@ import { createCliContext, createPromptClient } from '../cli-context.ts';
 import { runChat } from './chat.ts';
 import { runDemo } from '../demo/run-demo.ts';
 import { startLocalPipeline, type LocalPipeline } from '../local-pipeline/local-pipeline.ts';
+import { loadPipelineConfig } from '../../shared/config/load-pipeline-config.ts';
+import { DEFAULT_GATEWAY_PORT, portNumber, runGatewayUntilSignal } from './gateway.ts';
 
 async function withPipeline(body: (pipeline: LocalPipeline) => Promise<number>): Promise<number> {
   const pipeline = await startLocalPipeline({ log: (line) => console.error(`kpo: ${line}`) });
@@ -44,10 +46,18 @@ export function registerUpCommands(program: Command): void {
   program
     .command('up')
     .description(
-      'start the local stack, topics, model simulator and one worker per stage; then chat (or demo without a terminal)',
+      'start the local stack, topics, model simulator and one worker per stage; then chat (or demo without a terminal), or serve the OpenAI-compatible gateway (--gateway)',
     )
-    .action(async () => {
+    .option('--gateway', 'serve the pipeline as an OpenAI-compatible API until Ctrl-C or SIGTERM')
+    .option('-p, --port <port>', 'gateway port (0 = any free port)', portNumber, DEFAULT_GATEWAY_PORT)
+    .action(async (options: { gateway?: boolean; port: number }) => {
       process.exitCode = await withPipeline(async (pipeline) => {
+        if (options.gateway) {
+          // The workers' environment names the model servers and what they serve.
+          const config = loadPipelineConfig({ env: { ...process.env, ...pipeline.env } });
+          await runGatewayUntilSignal(config, options.port, '127.0.0.1');
+          return 0;
+        }
         if (!process.stdin.isTTY) return demo(pipeline);
         await runChat(await createCliContext('kpo-chat', pipeline.config), randomUUID(), 'default');
         return 0;

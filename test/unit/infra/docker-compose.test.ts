@@ -36,6 +36,29 @@ test('every pipeline stage has a worker service built from the repo', () => {
   assert.ok(existsSync(join(PROJECT_ROOT, 'Dockerfile')));
 });
 
+test('the gateway service serves the OpenAI-compatible API on a published port, configured like the workers', () => {
+  const gateway = services.gateway;
+  assert.ok(gateway, 'no gateway service');
+  assert.equal(gateway.build, '.');
+  assert.deepEqual(gateway.command?.slice(0, 1), ['gateway']);
+  const env = gateway.environment ?? {};
+  for (const required of [
+    'KAFKA_BROKERS',
+    'SCHEMA_REGISTRY_URL',
+    'REDIS_URL',
+    'MODEL_ENDPOINTS',
+    'MODEL_NAMES',
+  ]) {
+    assert.ok(env[required], `gateway: ${required} missing`);
+  }
+  for (const name of Object.keys(env).filter((n) => n.startsWith('KPO_GATEWAY_'))) {
+    assert.ok(
+      ['KPO_GATEWAY_KEYS', 'KPO_GATEWAY_RPM', 'KPO_GATEWAY_TPM'].includes(name),
+      `gateway: ${name} is not read`,
+    );
+  }
+});
+
 test('the infrastructure services are there: Kafka, a schema registry, Redis, Prometheus, Grafana, a trace backend, the model simulator', () => {
   for (const name of [
     'kafka',
