@@ -52,7 +52,7 @@ export interface BatchListener {
    * offsets it already holds. Must not throw (a throw counts as 0 taken).
    */
   onBatch(batch: ConsumedBatch): number | Promise<number>;
-  /** Called before any batch of the new assignment is delivered. */
+  /** Called before any batch of the new assignment is delivered. A partition gained is not paused, whatever it was before. */
   onAssignmentChange?(change: AssignmentChange): void;
   /** The group started rebalancing: a last chance to commit with the current generation. */
   onRebalancing?(): void;

@@ -119,6 +119,9 @@ export class KafkajsConsumer implements ConsumerPort {
       this.positions.delete(tpKey(tp.topic, tp.partition));
       this.paused.delete(tpKey(tp.topic, tp.partition));
     }
+    // A partition comes in unpaused: kafkajs keeps a pause across revoke and assign, so a partition
+    // paused, revoked, then assigned back would never be fetched again.
+    if (assigned.length > 0) this.consumer.resume(groupByTopic(assigned));
     this.current = next;
     listener.onAssignmentChange?.({ assigned, revoked, current: next });
   }

@@ -169,6 +169,32 @@ export function kafkaPortContract(adapter: string, makeClient: () => KafkaClient
       );
     });
 
+    test('a partition paused, revoked, then assigned back is fetched again', async (t) => {
+      const kafka = makeClient();
+      const name = await topic(t, kafka, 2);
+      const group = uniqueName('g');
+      const seen: ConsumedRecord[] = [];
+      const first = consumer(t, kafka, group);
+      await first.subscribe([name]);
+      await first.run({ onBatch: (b) => (seen.push(...b.records), b.records.length) });
+      first.pause(first.assignment()); // backpressure: everything paused
+      const second = consumer(t, kafka, group);
+      await second.subscribe([name]);
+      await second.run({ onBatch: (b) => b.records.length });
+      await waitFor(() => first.assignment().length === 1, { timeoutMs: 30_000, what: 'a 1 + 1 split' });
+      first.resume(first.assignment()); // backpressure over: resume what is held now
+      await second.close();
+      await waitFor(() => first.assignment().length === 2, {
+        timeoutMs: 30_000,
+        what: 'both partitions back',
+      });
+      await produce(t, kafka, name, 40, 8);
+      await waitFor(() => new Set(seen.map((r) => r.partition)).size === 2 && seen.length >= 40, {
+        timeoutMs: 20_000,
+        what: `records of both partitions (got partitions ${[...new Set(seen.map((r) => r.partition))]})`,
+      });
+    });
+
     test('admin creates topics idempotently and reports partitions and watermarks', async (t) => {
       const kafka = makeClient();
       const name = await topic(t, kafka, 3);
