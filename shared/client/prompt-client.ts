@@ -87,6 +87,11 @@ export class PromptClient {
     return { requestId: request.requestId, sessionId: request.sessionId, events: queue };
   }
 
+  /** What the client follows now: open requests and the output partitions it reads for them. */
+  following(): { readonly requests: number; readonly partitions: number } {
+    return { requests: this.queues.size, partitions: this.reading.size };
+  }
+
   /** Asks the pipeline to stop a request; its stream ends with a cancelled event. */
   async cancel(requestId: string, sessionId: string, reason = 'cancelled by client'): Promise<void> {
     const { producer } = await this.connected();

@@ -1,0 +1,50 @@
+/**
+ * PromptClient failure paths on the real broker and registry: a failed start
+ * is retried by the next call, and a prompt that cannot be sent leaves nothing
+ * followed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { ensureTopics } from '../../../shared/pipeline/ensure-topics.ts';
+import { pipelineTopicSpecs } from '../../../shared/pipeline/pipeline-topics.ts';
+import { pipelineClient } from '../../helpers/pipeline-client.ts';
+import { serviceEndpoints } from '../../helpers/services.ts';
+import { writeTestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
+
+test('a start that failed (no output topic yet) is not cached: the next call starts', async (t) => {
+  const { config } = writeTestPipelineConfig({}, 2);
+  const client = await pipelineClient(config, 'client-start-retry');
+  t.after(() => client.close());
+  await assert.rejects(client.start(), /output topic .* does not exist|describe topic failed/);
+  const admin = new KafkajsClient({
+    brokers: serviceEndpoints().kafkaBrokers,
+    logLevel: 'nothing',
+  }).createAdmin();
+  await admin.connect();
+  t.after(() => admin.close());
+  await ensureTopics(admin, pipelineTopicSpecs(config));
+  await client.start();
+  assert.deepEqual(client.following(), { requests: 0, partitions: 0 });
+});
+
+test('a prompt that cannot be encoded is refused and leaves no request or partition followed', async (t) => {
+  const { config } = writeTestPipelineConfig({}, 2);
+  const admin = new KafkajsClient({
+    brokers: serviceEndpoints().kafkaBrokers,
+    logLevel: 'nothing',
+  }).createAdmin();
+  await admin.connect();
+  t.after(() => admin.close());
+  await ensureTopics(admin, pipelineTopicSpecs(config));
+  const client = await pipelineClient(config, 'client-encode-leak');
+  t.after(() => client.close());
+  await assert.rejects(
+    client.submit({
+      sessionId: 's-bad',
+      // @ts-expect-error a role the schema does not know: encoding must fail
+      messages: [{ role: 'wizard', content: 'hi' }],
+    }),
+  );
+  assert.deepEqual(client.following(), { requests: 0, partitions: 0 });
+});
