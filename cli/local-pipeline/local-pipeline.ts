@@ -51,8 +51,8 @@ export interface LocalPipeline {
   readonly modelUrls: readonly string[];
   readonly workers: RunningWorker[];
   readonly group: ChildProcessGroup;
-  /** Starts one more worker of a stage (scale out, or restart after a kill). */
-  startWorker(stage: StageName): Promise<RunningWorker>;
+  /** Starts one more worker of a stage (scale out, or restart after a kill); `env` adds to the pipeline's. */
+  startWorker(stage: StageName, env?: NodeJS.ProcessEnv): Promise<RunningWorker>;
   stop(): Promise<void>;
 }
 
@@ -127,13 +127,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     const workers: RunningWorker[] = [];
     let started = 0;
-    const startWorker = async (stage: StageName): Promise<RunningWorker> => {
+    const startWorker = async (stage: StageName, extraEnv?: NodeJS.ProcessEnv): Promise<RunningWorker> => {
       const name = `${stage}-${started++}`;
       const match = await group.start({
         name,
         command: process.execPath,
         args: [...(options.workerNodeArgs ?? []), '--import', 'tsx', KPO_CLI, 'worker', stage],
-        env,
+        env: { ...env, ...extraEnv },
         logFile: join(logDir, `${name}.log`),
         readyLine: WORKER_READY_LINE,
         readyTimeoutMs: 60_000,

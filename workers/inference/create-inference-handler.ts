@@ -12,6 +12,7 @@ import {
   RoundRobinSelector,
   type EndpointSelector,
 } from '../../shared/model/endpoint-selector.ts';
+import { SessionHashSelector } from '../../shared/routing/session-hash-selector.ts';
 import { MicroBatcher, type BatchReport } from '../../shared/model/micro-batcher.ts';
 import type { GenerationResult } from '../../shared/model/types.ts';
 import { CancelRegistry } from './cancel-registry.ts';
@@ -46,9 +47,7 @@ export function createInferenceStage(
   extras: InferenceStageExtras = {},
 ): InferenceStage {
   const endpoints = inferenceEndpoints(config, options.batchEndpoints, extras.env);
-  const selector =
-    extras.selector ??
-    (options.selector === 'round-robin' ? new RoundRobinSelector() : new LeastLoadedSelector());
+  const selector = extras.selector ?? configuredSelector(options.selector);
   const pool = createEndpointPool(
     endpoints.configs,
     options.calls,
@@ -80,4 +79,10 @@ export function createInferenceStage(
     ...(extras.terminalTopic === undefined ? {} : { terminalTopic: extras.terminalTopic }),
   });
   return { handler, pool, cancels, batcher };
+}
+
+function configuredSelector(name: InferenceOptions['selector']): EndpointSelector {
+  if (name === 'round-robin') return new RoundRobinSelector();
+  if (name === 'session-hash') return new SessionHashSelector();
+  return new LeastLoadedSelector();
 }

@@ -18,8 +18,11 @@ export const inferenceOptionsSchema = z
     flushTokens: z.number().int().positive().default(16),
     /** Output coalescing: …or this long after the first waiting token, ms. Default 50. */
     flushIntervalMs: z.number().int().positive().default(50),
-    /** How endpoints are picked: least-loaded or round-robin. Default least-loaded. */
-    selector: z.enum(['least-loaded', 'round-robin']).default('least-loaded'),
+    /**
+     * How endpoints are picked when cache-aware routing (`workers.routing`) is off: least-loaded, round-robin or
+     * session-hash (a hash of the session ID; the baseline cache-aware routing is measured against). Default least-loaded.
+     */
+    selector: z.enum(['least-loaded', 'round-robin', 'session-hash']).default('least-loaded'),
     /** OpenAI-compatible endpoints: call chat or completions. Default chat. */
     api: z.enum(['chat', 'completions']).default('chat'),
     /** Names of endpoints that take an array of prompts on /v1/completions (vLLM, the simulator). Default []. */

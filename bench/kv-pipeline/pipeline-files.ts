@@ -1,0 +1,63 @@
+/**
+ * The pipeline files of one bench run: every phase shares the topics and the
+ * consumer groups (so swapping the inference worker is an ordinary
+ * rebalance), and differs in the routing policy, the model replicas the
+ * inference stage calls, and the Redis key prefix of routing hints (each
+ * phase starts with cold hints). History and stream state live under the
+ * run's own key prefix.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { SimReplica } from '../kv/sim-replicas.ts';
+
+export const ROUTING_POLICIES = ['hints', 'session_hash', 'round_robin'] as const;
+export type RoutingPolicy = (typeof ROUTING_POLICIES)[number];
+
+export interface PipelineFiles {
+  readonly runId: string;
+  /** Prefix of every Redis key the run writes. */
+  readonly redisPrefix: string;
+  /** Writes the file of one phase's inference worker; returns its path. */
+  write(policy: RoutingPolicy, replicas: readonly SimReplica[], hintPrefix: string): string;
+}
+
+export function pipelineFiles(
+  runId: string,
+  assemble: Readonly<Record<string, unknown>> = {},
+): PipelineFiles {
+  const dir = mkdtempSync(join(tmpdir(), 'kpo-kv-bench-'));
+  const redisPrefix = runId;
+  let written = 0;
+  const topic = (name: string): string => `${runId}.${name}`;
+  return {
+    runId,
+    redisPrefix,
+    write(policy, replicas, hintPrefix) {
+      const document = {
+        groupPrefix: runId,
+        topics: {
+          partitions: 6,
+          prompts: topic('prompts'),
+          rag: topic('rag'),
+          assembled: topic('assembled'),
+          tokensRaw: topic('tokens.raw'),
+          tokensPost: topic('tokens.post'),
+          output: topic('output'),
+          cancel: topic('cancel'),
+        },
+        models: replicas.map((replica) => ({ name: replica.name, kind: 'openai', url: replica.url })),
+        workers: {
+          assemble: { redisKeyPrefix: redisPrefix, ...assemble },
+          stream: { redisKeyPrefix: redisPrefix },
+          inference: { selector: policy === 'round_robin' ? 'round-robin' : 'session-hash' },
+          routing: { enabled: policy === 'hints', keyPrefix: `${redisPrefix}-${hintPrefix}` },
+        },
+      };
+      const path = join(dir, `pipeline-${written++}-${policy}.yaml`);
+      writeFileSync(path, stringify(document));
+      return path;
+    },
+  };
+}

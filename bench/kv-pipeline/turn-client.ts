@@ -1,0 +1,129 @@
+/**
+ * Sends one turn into the pipeline and waits for its terminal event: the
+ * prompt is produced to the prompts topic; one consumer of the bench reads
+ * every partition of the (bench-own, fresh) output topic from the start and
+ * hands each event to the request it belongs to. Nothing is paused, so other
+ * sessions' traffic never stalls a turn. TTFT = produce → first token event.
+ */
+import { randomUUID } from 'node:crypto';
+import type { KafkaClientPort, ConsumerPort, ProducerPort } from '../../shared/kafka/kafka-port.ts';
+import { HEADER } from '../../shared/messages/header-names.ts';
+import type { ClientEvent, PromptRequest, Usage } from '../../shared/messages/types.ts';
+import type { MessageCodecs } from '../../shared/serde/create-message-codecs.ts';
+
+export interface TurnOutcome {
+  readonly terminal: ClientEvent['type'];
+  readonly errorCode: string | null;
+  readonly usage: Usage | null;
+  readonly ttftMs: number | null;
+  readonly text: string;
+}
+
+interface Waiting {
+  readonly startedAt: number;
+  firstTokenAt: number | null;
+  text: string;
+  readonly resolve: (outcome: TurnOutcome) => void;
+}
+
+export class TurnClient {
+  private readonly producer: ProducerPort;
+  private readonly consumer: ConsumerPort;
+  private readonly waiting = new Map<string, Waiting>();
+
+  constructor(
+    kafka: KafkaClientPort,
+    private readonly codecs: MessageCodecs,
+    private readonly topics: { readonly prompts: string; readonly output: string },
+  ) {
+    this.producer = kafka.createProducer();
+    this.consumer = kafka.createConsumer({ groupId: `kv-bench-${randomUUID()}`, maxWaitTimeMs: 50 });
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.subscribe([this.topics.output], { fromBeginning: true });
+    await this.consumer.run({
+      onBatch: async (batch) => {
+        for (const record of batch.records) {
+          if (record.value !== null) this.deliver(await this.codecs.clientEvent.decode(record.value));
+        }
+        return batch.records.length;
+      },
+    });
+  }
+
+  /** Sends `question` as the session's next turn; resolves with its outcome (an error outcome after timeoutMs). */
+  async turn(
+    sessionId: string,
+    question: string,
+    options: { readonly maxTokens: number; readonly timeoutMs: number },
+  ): Promise<TurnOutcome> {
+    const request: PromptRequest = {
+      requestId: randomUUID(),
+      sessionId,
+      tenant: '',
+      messages: [{ role: 'user', content: question }],
+      model: 'default',
+      params: { temperature: 0, topP: 1, seed: 1 },
+      stop: [],
+      maxTokens: options.maxTokens,
+      deadlineMs: null,
+      priority: 0,
+      replyTo: null,
+      metadata: {},
+      createdAtMs: Date.now(),
+    };
+    const done = new Promise<TurnOutcome>((resolve) => {
+      this.waiting.set(request.requestId, {
+        startedAt: performance.now(),
+        firstTokenAt: null,
+        text: '',
+        resolve,
+      });
+    });
+    const timer = setTimeout(() => {
+      this.finish(request.requestId, { terminal: 'error', errorCode: 'BENCH_TIMEOUT', usage: null });
+    }, options.timeoutMs);
+    try {
+      const value = await this.codecs.promptRequest.encode(request);
+      await this.producer.send([
+        {
+          topic: this.topics.prompts,
+          key: sessionId,
+          value,
+          headers: { [HEADER.requestId]: request.requestId },
+        },
+      ]);
+      return await done;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.consumer.close(), this.producer.close()]);
+  }
+
+  private deliver(event: ClientEvent): void {
+    const waiting = this.waiting.get(event.requestId);
+    if (waiting === undefined) return;
+    if (event.type === 'token') {
+      waiting.firstTokenAt ??= performance.now();
+      waiting.text += event.text;
+      return;
+    }
+    this.finish(event.requestId, { terminal: event.type, errorCode: event.errorCode, usage: event.usage });
+  }
+
+  private finish(requestId: string, end: Pick<TurnOutcome, 'terminal' | 'errorCode' | 'usage'>): void {
+    const waiting = this.waiting.get(requestId);
+    if (waiting === undefined) return;
+    this.waiting.delete(requestId);
+    waiting.resolve({
+      ...end,
+      ttftMs: waiting.firstTokenAt === null ? null : waiting.firstTokenAt - waiting.startedAt,
+      text: waiting.text,
+    });
+  }
+}
