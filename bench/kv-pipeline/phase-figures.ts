@@ -5,7 +5,8 @@
  * - follow-up hit rate: cached / prompt tokens of turns ≥ 1;
  * - the ideal: every follow-up reusing its session's whole previous prompt and
  *   answer (min(previous prompt + answer, prompt − 1) cached tokens);
- * - share of the ideal, per-turn cached/prompt, follow-up TTFT p50/p99;
+ * - share of the ideal, per-turn cached/prompt, follow-up TTFT p50/p99 (client:
+ *   produce → first token event; model: the inference stage's call → first token);
  * - max/mean load: requests of the busiest replica / the mean per replica
  *   (over the replicas the caller lists: those serving in the phase).
  */
@@ -18,6 +19,9 @@ export interface PhaseFigures {
   readonly share_of_ideal: number;
   readonly followup_ttft_p50_ms: number;
   readonly followup_ttft_p99_ms: number;
+  /** Inference stage's model call → first token (routing, server queue, prefill): the cache's effect alone. */
+  readonly followup_model_ttft_p50_ms: number;
+  readonly followup_model_ttft_p99_ms: number;
   readonly max_load_ratio: number;
   /** cached / prompt tokens per turn index. */
   readonly per_turn: readonly number[];
@@ -59,6 +63,7 @@ export function phaseFigures(
     );
   });
   const ttfts = followUps.flatMap((r) => (r.ttftMs === null ? [] : [r.ttftMs]));
+  const modelTtfts = followUps.flatMap((r) => (r.modelTtftMs === undefined ? [] : [r.modelTtftMs]));
   const counts = Object.values(requestsPerReplica);
   const mean = counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length);
   return {
@@ -67,6 +72,8 @@ export function phaseFigures(
     share_of_ideal: round(ratio(cached, ideal)),
     followup_ttft_p50_ms: round(percentile(ttfts, 50), 1),
     followup_ttft_p99_ms: round(percentile(ttfts, 99), 1),
+    followup_model_ttft_p50_ms: round(percentile(modelTtfts, 50), 1),
+    followup_model_ttft_p99_ms: round(percentile(modelTtfts, 99), 1),
     max_load_ratio: round(mean === 0 ? 0 : Math.max(...counts) / mean),
     per_turn: perTurn,
     requests_per_replica: requestsPerReplica,

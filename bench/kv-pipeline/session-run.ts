@@ -10,6 +10,7 @@ import type { BenchSession } from './chat-sessions.ts';
 import type { TurnClient } from './turn-client.ts';
 
 export interface TurnRecord {
+  readonly requestId: string;
   readonly session: number;
   readonly turn: number;
   readonly ok: boolean;
@@ -18,6 +19,8 @@ export interface TurnRecord {
   readonly cachedTokens: number;
   readonly completionTokens: number;
   readonly ttftMs: number | null;
+  /** Model call → first token, as the inference stage measured it (filled in after the run). */
+  modelTtftMs?: number;
   /** Sent after the mid-run change started. */
   readonly afterChange: boolean;
 }
@@ -51,6 +54,7 @@ export async function runSessions(
       });
       const ok = outcome.terminal === 'done' && outcome.usage !== null;
       records.push({
+        requestId: outcome.requestId,
         session: index,
         turn,
         ok,

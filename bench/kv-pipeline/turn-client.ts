@@ -3,7 +3,9 @@
  * prompt is produced to the prompts topic; one consumer of the bench reads
  * every partition of the (bench-own, fresh) output topic from the start and
  * hands each event to the request it belongs to. Nothing is paused, so other
- * sessions' traffic never stalls a turn. TTFT = produce → first token event.
+ * sessions' traffic never stalls a turn. TTFT = produce → first token event;
+ * the model TTFT (inference stage's call → first token) comes from the final
+ * chunks on the raw tokens topic, read by the same consumer.
  */
 import { randomUUID } from 'node:crypto';
 import type { KafkaClientPort, ConsumerPort, ProducerPort } from '../../shared/kafka/kafka-port.ts';
@@ -12,6 +14,7 @@ import type { ClientEvent, PromptRequest, Usage } from '../../shared/messages/ty
 import type { MessageCodecs } from '../../shared/serde/create-message-codecs.ts';
 
 export interface TurnOutcome {
+  readonly requestId: string;
   readonly terminal: ClientEvent['type'];
   readonly errorCode: string | null;
   readonly usage: Usage | null;
@@ -30,11 +33,16 @@ export class TurnClient {
   private readonly producer: ProducerPort;
   private readonly consumer: ConsumerPort;
   private readonly waiting = new Map<string, Waiting>();
+  private readonly modelTtfts = new Map<string, number>();
 
   constructor(
     kafka: KafkaClientPort,
     private readonly codecs: MessageCodecs,
-    private readonly topics: { readonly prompts: string; readonly output: string },
+    private readonly topics: {
+      readonly prompts: string;
+      readonly output: string;
+      readonly tokensRaw: string;
+    },
   ) {
     this.producer = kafka.createProducer();
     this.consumer = kafka.createConsumer({ groupId: `kv-bench-${randomUUID()}`, maxWaitTimeMs: 50 });
@@ -42,11 +50,18 @@ export class TurnClient {
 
   async start(): Promise<void> {
     await this.producer.connect();
-    await this.consumer.subscribe([this.topics.output], { fromBeginning: true });
+    await this.consumer.subscribe([this.topics.output, this.topics.tokensRaw], { fromBeginning: true });
     await this.consumer.run({
       onBatch: async (batch) => {
         for (const record of batch.records) {
-          if (record.value !== null) this.deliver(await this.codecs.clientEvent.decode(record.value));
+          if (record.value === null) continue;
+          if (batch.topic === this.topics.output) {
+            this.deliver(await this.codecs.clientEvent.decode(record.value));
+            continue;
+          }
+          const chunk = await this.codecs.tokenChunk.decode(record.value);
+          if (chunk.final && chunk.timings !== null)
+            this.modelTtfts.set(chunk.requestId, chunk.timings.ttftMs);
         }
         return batch.records.length;
       },
@@ -101,6 +116,11 @@ export class TurnClient {
     }
   }
 
+  /** TTFT the inference stage measured for a request (model call → first token, routing included). */
+  modelTtftMs(requestId: string): number | undefined {
+    return this.modelTtfts.get(requestId);
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([this.consumer.close(), this.producer.close()]);
   }
@@ -121,6 +141,7 @@ export class TurnClient {
     if (waiting === undefined) return;
     this.waiting.delete(requestId);
     waiting.resolve({
+      requestId,
       ...end,
       ttftMs: waiting.firstTokenAt === null ? null : waiting.firstTokenAt - waiting.startedAt,
       text: waiting.text,

@@ -17,10 +17,14 @@ export interface SimReplicaSet {
   stop(): Promise<void>;
 }
 
-export async function startSimReplicas(count: number, prefix = 'replica'): Promise<SimReplicaSet> {
+export async function startSimReplicas(
+  count: number,
+  prefix = 'replica',
+  args: readonly string[] = [],
+): Promise<SimReplicaSet> {
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   const started = await Promise.allSettled(
-    names.map((name) => spawnSimReplica(['--replica-id', name], 30_000)),
+    names.map((name) => spawnSimReplica(['--replica-id', name, ...args], 30_000)),
   );
   const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');

@@ -30,7 +30,9 @@ export function openAiJobs(api: OpenAiApi, body: Record<string, unknown>): Promp
     prompts = typeof prompt === 'string' ? [prompt] : Array.isArray(prompt) ? prompt.map(String) : [];
     if (prompts.length === 0) return 'prompt must be a string or a non-empty array of strings';
   }
-  return prompts.map((prompt) => ({ prompt, maxTokens, seed, stop }));
+  // Chat turns render as "role: content": the answer follows the "assistant:" cue after one space.
+  const answerSeparator = api === 'chat' ? ' ' : '';
+  return prompts.map((prompt) => ({ prompt, maxTokens, seed, stop, answerSeparator }));
 }
 
 export interface OpenAiResponder {

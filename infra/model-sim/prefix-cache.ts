@@ -3,6 +3,8 @@
  * prompt tokens in fixed-size blocks, each block named by a hash chained over
  * every token before it, blocks kept in an LRU of fixed capacity. Only full
  * blocks are cached, and a prompt hits only up to its first missing block.
+ * Like vLLM, a finished sequence's generated blocks are cached too (insert()),
+ * so a next turn that repeats prompt + answer finds all of it.
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -38,6 +40,11 @@ export class PrefixCache {
     for (const hash of hashes) this.blocks.set(hash, true);
     // A fully cached prompt still computes its last token (as vLLM does).
     return Math.min(hitBlocks * this.blockSize, Math.max(0, tokens.length - 1));
+  }
+
+  /** Caches the full blocks of a sequence (a prompt followed by its generated answer) without a lookup. */
+  insert(tokens: readonly string[]): void {
+    for (const hash of chainedBlockHashes(tokens, this.blockSize)) this.blocks?.set(hash, true);
   }
 
   get size(): number {

@@ -17,6 +17,12 @@ export interface PromptJob {
   readonly maxTokens: number;
   readonly seed: number | null | undefined;
   readonly stop: readonly string[];
+  /**
+   * What the server's template puts between the prompt and the answer when the answer comes back as history
+   * (chat: "assistant:" + " " + answer; raw completions: nothing). Default "". The finished sequence is cached
+   * as prompt + this + answer, the way vLLM keeps the generated blocks of a sequence.
+   */
+  readonly answerSeparator?: string;
 }
 
 export interface ChoiceOutcome {
@@ -107,6 +113,7 @@ export class SimEngine {
         if (!sink.token(index, plan.tokens[i]!)) return;
       }
       const end = performance.now();
+      this.cacheAnswer(job, plan);
       sink.finished(index, {
         plan,
         promptTokens,
@@ -136,13 +143,20 @@ export class SimEngine {
           if (token === undefined) continue;
           this.metrics.generatedTokens.inc();
           if (!sink.token(index, token)) return;
-          if (step === entry.plan.tokens.length - 1) this.finish(sink, index, entry, start, firstAt);
+          if (step === entry.plan.tokens.length - 1) {
+            this.cacheAnswer(jobs[index]!, entry.plan);
+            this.finish(sink, index, entry, start, firstAt);
+          }
         }
       }
       for (const [index, entry] of admitted.entries()) {
         if (entry.plan.tokens.length === 0) this.finish(sink, index, entry, start, firstAt);
       }
     });
+  }
+
+  private cacheAnswer(job: PromptJob, plan: PlannedOutput): void {
+    this.cache.insert(tokenizePrompt(job.prompt + (job.answerSeparator ?? '') + plan.tokens.join('')));
   }
 
   private finish(

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { KpoError } from '../../shared/errors/kpo-error.ts';
+import { CHAT_TEMPLATE_NAMES } from './chat-template.ts';
 import { DEFAULT_PREFIX_BLOCK_SIZE } from '../../shared/prefix/prefix-block-hashes.ts';
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -38,6 +39,18 @@ export const assembleOptionsSchema = z
     documentSeparator: z.string().default('\n\n'),
     /** The final user message when there is context; {context} and {question}. */
     userTemplate: z.string().includes('{question}').default('{context}\n\nQuestion: {question}'),
+    /**
+     * The model servers' chat template: how they turn messages into text (chat-template.ts). The flattened
+     * `prompt` and the prefix block hashes are computed over this text, so set it to what your servers use:
+     * "chatml" (Qwen, SmolLM2 — the local model), "llama3", "simulator" (infra/model-sim), or "markdown" (a plain
+     * layout for completion endpoints without a template). Default "markdown".
+     */
+    chatTemplate: z.enum(CHAT_TEMPLATE_NAMES).default('markdown'),
+    /**
+     * Truncation cuts whole old turns in steps of this many tokens (history-cut.ts), so the cut, and with it the
+     * cached prompt prefix, stays put for several turns. Default 1024.
+     */
+    truncationStepTokens: z.number().int().positive().default(1_024),
     /** Tokens per prefix hash block. Default 16 (the AssembledPrompt default). */
     blockSize: z.number().int().positive().default(DEFAULT_PREFIX_BLOCK_SIZE),
     /** Prefix of the Redis keys (history) — must match the stream stage's. Default "kpo". */

@@ -2,13 +2,14 @@
  * Builds the final prompt of a request in a stable prefix order:
  *
  *   system prompt (configured, byte-identical across requests) →
- *   history, oldest first →
+ *   history, oldest first, each turn exactly as it was sent →
  *   context + the user turn (the part that changes every request)
  *
- * and fits it to the token budget: the oldest history turns go first (a
- * leading assistant turn goes with the user turn before it), then the
- * lowest-ranked documents. The system prompt and the user turn are never cut:
- * if they alone exceed the budget the request fails with KPO_PROMPT_TOO_LONG.
+ * rendered with the model server's chat template (chat-template.ts), and fits
+ * it to the token budget: whole old turns go first, in steps
+ * (history-cut.ts), then the lowest-ranked documents of this turn. The system
+ * prompt and the user turn are never cut: if they alone exceed the budget the
+ * request fails with KPO_PROMPT_TOO_LONG.
  */
 import { KpoError } from '../../shared/errors/kpo-error.ts';
 import type {
@@ -21,7 +22,9 @@ import { computePrefixBlockHashes } from '../../shared/prefix/prefix-block-hashe
 import type { HistoryTurn } from '../../shared/redis/conversation-history-store.ts';
 import { lastUserTurnIndex } from '../rag/last-user-turn.ts';
 import type { AssembleOptions } from './options.ts';
-import { ASSISTANT_CUE, flattenPrompt, renderTurn, renderUserMessage } from './prompt-template.ts';
+import { chatTemplate, renderPrompt } from './chat-template.ts';
+import { stableHistoryCut } from './history-cut.ts';
+import { renderUserMessage } from './prompt-template.ts';
 import type { TokenCounter } from './token-counter.ts';
 
 export interface AssembleInput {
@@ -43,6 +46,7 @@ export function assemblePrompt(
   if (question.trim().length === 0) {
     throw new KpoError('KPO_PROMPT_EMPTY', 'the request has no user turn with content', { context });
   }
+  const template = chatTemplate(options.chatTemplate);
   const system: ChatMessage = { role: 'system', content: systemText(request, options) };
   const history = historyCandidates(
     input.history,
@@ -50,11 +54,10 @@ export function assemblePrompt(
     options,
   );
   const budget = tokenBudget(request, options);
+  const count = (text: string): number => tokens.count(text);
 
-  const fixedTokens =
-    tokens.count(renderTurn(system)) +
-    tokens.count(renderTurn({ role: 'user', content: question })) +
-    tokens.count(ASSISTANT_CUE);
+  const frameTokens = count(template.begin) + count(template.turn(system)) + count(template.cue);
+  const fixedTokens = frameTokens + count(template.turn({ role: 'user', content: question }));
   if (fixedTokens > budget) {
     throw new KpoError(
       'KPO_PROMPT_TOO_LONG',
@@ -63,47 +66,33 @@ export function assemblePrompt(
     );
   }
 
-  const historyTokens = history.map((turn) => tokens.count(renderTurn(turn)));
-  let firstKept = 0;
-  let documentsKept = input.documents.length;
-  const userMessage = (): ChatMessage => ({
+  const historySizes = history.map((turn) => ({ role: turn.role, tokens: count(template.turn(turn)) }));
+  const historyTotal = historySizes.reduce((sum, turn) => sum + turn.tokens, 0);
+  const userMessage = (documentsKept: number): ChatMessage => ({
     role: 'user',
     content: renderUserMessage(question, input.documents.slice(0, documentsKept), options),
   });
-  const estimate = (): number =>
-    tokens.count(renderTurn(system)) +
-    historyTokens.slice(firstKept).reduce((sum, n) => sum + n, 0) +
-    tokens.count(renderTurn(userMessage())) +
-    tokens.count(ASSISTANT_CUE);
-  const dropOne = (): boolean => {
-    if (firstKept < history.length) {
-      firstKept += 1;
-      // history starts with a user turn: an orphaned assistant answer goes with its question
-      while (firstKept < history.length && history[firstKept]?.role === 'assistant') firstKept += 1;
-      return true;
-    }
-    if (documentsKept > 0) {
-      documentsKept -= 1;
-      return true;
-    }
-    return false;
-  };
-
+  // Tokens the estimate (sum of parts) missed against the exact count of the flattened prompt.
+  let shortfall = 0;
   for (;;) {
-    while (estimate() > budget && dropOne());
-    const messages = [system, ...history.slice(firstKept), userMessage()];
-    const prompt = flattenPrompt(messages);
+    let documentsKept = input.documents.length;
+    const withDocuments = frameTokens + count(template.turn(userMessage(documentsKept)));
+    const firstKept = stableHistoryCut(
+      historySizes,
+      withDocuments + historyTotal + shortfall - budget,
+      options.truncationStepTokens,
+    );
+    const keptHistory = historySizes.slice(firstKept).reduce((sum, turn) => sum + turn.tokens, 0);
+    while (
+      documentsKept > 0 &&
+      frameTokens + keptHistory + count(template.turn(userMessage(documentsKept))) + shortfall > budget
+    ) {
+      documentsKept -= 1;
+    }
+    const messages = [system, ...history.slice(firstKept), userMessage(documentsKept)];
+    const prompt = renderPrompt(template, messages);
     const ids = tokens.encode(prompt);
-    if (ids.length <= budget || !dropOne()) {
-      if (ids.length > budget) {
-        throw new KpoError(
-          'KPO_PROMPT_TOO_LONG',
-          `the prompt needs ${ids.length} tokens; the budget is ${budget}`,
-          {
-            context,
-          },
-        );
-      }
+    if (ids.length <= budget) {
       return {
         request,
         messages,
@@ -111,12 +100,22 @@ export function assemblePrompt(
         tokenCount: ids.length,
         prefixBlockHashes: computePrefixBlockHashes(ids, {
           blockSize: options.blockSize,
-          salt: `${tokens.name}:${request.model}`,
+          salt: `${tokens.name}:${template.name}:${request.model}`,
         }),
         blockSize: options.blockSize,
         droppedHistoryTurns: firstKept,
       };
     }
+    if (firstKept === history.length && documentsKept === 0) {
+      throw new KpoError(
+        'KPO_PROMPT_TOO_LONG',
+        `the prompt needs ${ids.length} tokens; the budget is ${budget}`,
+        {
+          context,
+        },
+      );
+    }
+    shortfall += ids.length - budget;
   }
 }
 

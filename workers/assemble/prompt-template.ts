@@ -1,10 +1,9 @@
 /**
- * How the parts of a prompt become text: the context block from retrieved
- * documents, the final user message, and the flattened prompt for
- * completion-style endpoints ("### System\n…\n\n### User\n…\n\n### Assistant\n").
+ * How the user turn becomes text: the context block from retrieved documents
+ * and the question (the whole prompt's layout is chat-template.ts).
  * Rendering is pure and deterministic, so equal inputs give byte-equal prompts.
  */
-import type { ChatMessage, RetrievedDocument } from '../../shared/messages/types.ts';
+import type { RetrievedDocument } from '../../shared/messages/types.ts';
 import type { AssembleOptions } from './options.ts';
 
 type TemplateOptions = Pick<
@@ -36,23 +35,4 @@ export function renderUserMessage(
     .join(options.documentSeparator);
   const context = fillTemplate(options.contextTemplate, { documents: rendered });
   return fillTemplate(options.userTemplate, { context, question });
-}
-
-const ROLE_HEADINGS: Readonly<Record<ChatMessage['role'], string>> = {
-  system: 'System',
-  user: 'User',
-  assistant: 'Assistant',
-  tool: 'Tool',
-};
-
-/** One turn as it appears in the flattened prompt. */
-export function renderTurn(message: ChatMessage): string {
-  return `### ${ROLE_HEADINGS[message.role]}\n${message.content}\n\n`;
-}
-
-/** The cue after the last turn that asks for the assistant's answer. */
-export const ASSISTANT_CUE = '### Assistant\n';
-
-export function flattenPrompt(messages: readonly ChatMessage[]): string {
-  return messages.map(renderTurn).join('') + ASSISTANT_CUE;
 }

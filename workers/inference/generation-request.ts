@@ -23,10 +23,14 @@ export function generationRequestOf(input: AssembledPrompt): GenerationRequest {
   };
 }
 
-/** The last user turn of the request, for the stream stage to append to history. */
+/**
+ * The user turn the stream stage appends to history: the last user message exactly as the assemble stage
+ * rendered it (retrieved passages included), so the next turn's prompt repeats this one token for token and
+ * the model server's prefix cache covers it (workers/assemble/README.md, "Prompt layout").
+ */
 export function userTurnOf(input: AssembledPrompt): string | null {
-  for (let i = input.request.messages.length - 1; i >= 0; i--) {
-    const message = input.request.messages[i]!;
+  for (let i = input.messages.length - 1; i >= 0; i--) {
+    const message = input.messages[i]!;
     if (message.role === 'user') return message.content;
   }
   return null;

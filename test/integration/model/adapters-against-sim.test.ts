@@ -44,6 +44,26 @@ describe('model adapters against the simulator', () => {
     assert.equal(second.usage.promptTokens, first.usage.promptTokens);
   });
 
+  it('OpenAI chat: a follow-up that repeats the previous prompt and answer is cached up to the answer’s last block', async () => {
+    const client = new OpenAiCompatibleClient({ name: 'sim', baseUrl: sim.url });
+    const opening = { ...request(`${LONG_PROMPT} (follow-up test)`, 40), requestId: 'turn-0' };
+    const first = await collectGeneration(client, opening);
+    const followUp: GenerationRequest = {
+      ...opening,
+      requestId: 'turn-1',
+      messages: [
+        ...opening.messages,
+        { role: 'assistant', content: first.text },
+        { role: 'user', content: 'And then?' },
+      ],
+    };
+    const second = await collectGeneration(client, followUp);
+    const previous = first.usage.promptTokens + first.usage.completionTokens;
+    // Everything but the block holding the answer's last token (it renders as "word\n" the second time).
+    assert.ok(second.usage.cachedTokens > first.usage.promptTokens, `cached ${second.usage.cachedTokens}`);
+    assert.ok(second.usage.cachedTokens >= previous - 16, `cached ${second.usage.cachedTokens} of ${previous}`);
+  });
+
   it('OpenAI completions batch: one call with three prompts returns each prompt’s own completion by index', async () => {
     const client = new OpenAiCompatibleClient({
       name: 'sim',

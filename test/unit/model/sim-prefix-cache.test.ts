@@ -39,4 +39,10 @@ describe('simulator prefix cache', () => {
     cache.lookupAndInsert(tokens(8));
     assert.equal(cache.lookupAndInsert(tokens(8)), 0);
   });
+
+  it('caches an inserted sequence (prompt + answer) so a prompt that repeats it hits', () => {
+    const cache = new PrefixCache(4, 100);
+    cache.insert(tokens(10));
+    assert.equal(cache.lookupAndInsert([...tokens(10), 'next ']), 8);
+  });
 });

@@ -65,7 +65,7 @@ test('requests of one session share their prompt prefix blocks up to the changin
   assert.ok(shared < second.prefixBlockHashes.length, 'the changed user turn changes the later blocks');
 });
 
-test('drops the oldest history first to fit the budget, never half an exchange', () => {
+test('drops the oldest history first to fit the budget, never half an exchange (step of 1 token: just enough)', () => {
   const history = [...exchange(1, 50), ...exchange(2, 50), ...exchange(3, 50)];
   const full = assemblePrompt(
     { request: promptRequest(), documents: [], history },
@@ -75,7 +75,7 @@ test('drops the oldest history first to fit the budget, never half an exchange',
   const budget = full.tokenCount - 60;
   const result = assemblePrompt(
     { request: promptRequest(), documents: [], history },
-    parseAssembleOptions({ tokenBudget: budget }),
+    parseAssembleOptions({ tokenBudget: budget, truncationStepTokens: 1 }),
     tokens,
   );
   assert.ok(result.tokenCount <= budget);
@@ -177,4 +177,77 @@ test('template placeholders inside document text are not expanded', () => {
     tokens,
   );
   assert.match(result.messages.at(-1)?.content ?? '', /literally \{question\} here/);
+});
+
+test('each turn kept as sent: the next prompt extends the previous prompt and its answer, token for token', () => {
+  const options = parseAssembleOptions({ chatTemplate: 'chatml' });
+  const first = assemblePrompt(
+    {
+      request: promptRequest({ messages: [userMessage('What is lag?')] }),
+      documents: [doc('a', 'Lag is depth.')],
+      history: [],
+    },
+    options,
+    tokens,
+  );
+  const sentUserTurn = first.messages.at(-1)!.content;
+  const answer = 'Lag is how far a consumer is behind.';
+  const second = assemblePrompt(
+    {
+      request: promptRequest({ messages: [userMessage('And how do I measure it?')] }),
+      documents: [doc('b', 'Measure with kpo status.')],
+      history: [
+        { role: 'user', content: sentUserTurn },
+        { role: 'assistant', content: answer },
+      ],
+    },
+    options,
+    tokens,
+  );
+  const previous = `${first.prompt}${answer}<|im_end|>\n`;
+  assert.ok(second.prompt?.startsWith(previous), 'prompt N starts with prompt N-1 + answer');
+  const previousBlocks = Math.floor(tokens.count(previous) / 16);
+  assert.ok(
+    sharedPrefixBlocks(first.prefixBlockHashes, second.prefixBlockHashes) >=
+      first.prefixBlockHashes.length - 1,
+  );
+  assert.ok(second.prefixBlockHashes.length > previousBlocks);
+});
+
+test('truncation cuts in steps: the cut stays put while the history grows, so prompts keep extending', () => {
+  const options = parseAssembleOptions({ systemPrompt: 'SYS', tokenBudget: 600, truncationStepTokens: 256 });
+  const history: HistoryTurn[] = [];
+  const cuts: number[] = [];
+  let previous: string | undefined;
+  let extensions = 0;
+  for (let turn = 0; turn < 12; turn += 1) {
+    const result = assemblePrompt(
+      { request: promptRequest({ messages: [userMessage(`question ${turn}`)] }), documents: [], history },
+      options,
+      tokens,
+    );
+    assert.ok(result.tokenCount <= 600);
+    cuts.push(result.droppedHistoryTurns);
+    if (previous !== undefined && result.prompt?.startsWith(previous) === true) extensions += 1;
+    const answer = `answer ${turn} ${'word '.repeat(60)}`;
+    history.push(
+      { role: 'user', content: result.messages.at(-1)!.content },
+      { role: 'assistant', content: answer },
+    );
+    previous = `${result.prompt}${answer}\n\n`;
+  }
+  const moves = cuts.filter((cut, i) => i > 0 && cut !== cuts[i - 1]).length;
+  assert.ok(cuts.at(-1)! > 0, 'the budget forced truncation');
+  assert.ok(moves <= 3, `the cut moved ${moves} times: ${cuts.join(',')}`);
+  assert.equal(extensions, 11 - moves, 'every turn where the cut stayed extends the previous prompt');
+});
+
+test('the simulator template renders the prompt exactly as the simulator renders chat messages', () => {
+  const result = assemblePrompt(
+    { request: promptRequest({ messages: [userMessage('Hi')] }), documents: [], history: exchange(1, 1) },
+    parseAssembleOptions({ systemPrompt: 'SYS', chatTemplate: 'simulator' }),
+    tokens,
+  );
+  const simRendering = `${result.messages.map((m) => `${m.role}: ${m.content}`).join('\n')}\nassistant:`;
+  assert.equal(result.prompt, simRendering);
 });
