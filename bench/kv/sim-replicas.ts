@@ -24,7 +24,7 @@ export async function startSimReplicas(
 ): Promise<SimReplicaSet> {
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   const started = await Promise.allSettled(
-    names.map((name) => spawnSimReplica(['--replica-id', name, ...args], 30_000)),
+    names.map((name) => spawnSimReplica(['--replica-id', name, ...args], 120_000)),
   );
   const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
