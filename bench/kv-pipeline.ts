@@ -5,7 +5,9 @@
  *
  * All five stages as their own processes (startLocalPipeline, the `npm start`
  * code path) with retrieval on and history in Redis, over 4 simulator
- * replicas started by the bench (prefix cache on, the simulator's defaults).
+ * replicas started by the bench (the simulator's defaults, but a prefix cache
+ * of --cache-blocks: each replica holds about a quarter of the run's
+ * conversations, as real replicas hold far fewer sessions than they serve).
  * Sessions run concurrently, each turn sending only its new question. Phases,
  * each from cold replica caches and cold routing hints, in one run:
  *
@@ -16,9 +18,10 @@
  * A policy change is a new inference worker with its own pipeline file that
  * takes over from the old one (Kafka rebalance); hints live in Redis.
  * Cached/prompt tokens are the servers' (usage.prompt_tokens_details.cached_tokens,
- * carried by the done event); TTFT is produce → first token event. Scale
- * phases report the follow-ups sent after the change. Prints a table, then
- * one JSON line.
+ * carried by the done event); TTFT is produce → first token event, model
+ * TTFT the inference stage's model call → first token. Scale phases stop
+ * every session at half-time, make the change, and report the turns after
+ * it. Prints a table, then one JSON line.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -45,10 +48,11 @@ const opts = new Command('bench:kv:pipeline')
   .option('--think-ms <ms>', 'mean think time between a session turns', Number, 400)
   .option(
     '--cache-blocks <n>',
-    'prefix-cache blocks of each replica (16 tokens each): fewer than all sessions need, more than a quarter',
+    'prefix-cache blocks of each replica (16 tokens each): about a quarter of what all sessions need',
     Number,
-    2_048,
+    1_024,
   )
+  .option('--prefill-ms-per-token <ms>', 'simulated prefill time per uncached prompt token', Number, 0.2)
   .option('--no-scale', 'skip the replica added / removed phases')
   .parse()
   .opts<{
@@ -57,6 +61,7 @@ const opts = new Command('bench:kv:pipeline')
     maxTokens: number;
     thinkMs: number;
     cacheBlocks: number;
+    prefillMsPerToken: number;
     scale: boolean;
   }>();
 
@@ -64,7 +69,12 @@ const runId = `kvb${randomBytes(3).toString('hex')}`;
 // The simulator renders chat as "role: content" lines: hashes describe that text.
 const files = pipelineFiles(runId, { chatTemplate: 'simulator' });
 const log = (line: string): void => console.log(line);
-const sims = await startSimReplicas(5, 'replica', ['--cache-capacity-blocks', String(opts.cacheBlocks)]);
+const sims = await startSimReplicas(5, 'replica', [
+  '--cache-capacity-blocks',
+  String(opts.cacheBlocks),
+  '--prefill-ms-per-token',
+  String(opts.prefillMsPerToken),
+]);
 const four = sims.replicas.slice(0, 4);
 const extra = sims.replicas[4]!;
 let pipeline: LocalPipeline | undefined;
@@ -105,7 +115,8 @@ try {
   const settings = { maxTokens: opts.maxTokens, meanThinkMs: opts.thinkMs, turnTimeoutMs: 120_000 };
   log(
     `bench:kv:pipeline ${runId}: 5 stages, ${four.length} replicas, ${opts.sessions} sessions × ${opts.turns} turns, ` +
-      `answers ≤ ${opts.maxTokens} tokens, think ~${opts.thinkMs} ms`,
+      `answers ≤ ${opts.maxTokens} tokens, think ~${opts.thinkMs} ms, replica cache ${opts.cacheBlocks} blocks, ` +
+      `prefill ${opts.prefillMsPerToken} ms/token`,
   );
 
   /** One phase: the policy's worker takes over, a warm-up turn proves the pipeline flows, caches are emptied. */

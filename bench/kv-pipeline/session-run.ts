@@ -1,8 +1,10 @@
 /**
  * Runs every session of one phase at once, each turn after the previous one
- * ended plus a seeded think time, so sessions' turns interleave. When half of
- * the turns are done, `midRun` (a replica added or removed) runs while the
- * sessions go on; turns sent after it started are marked.
+ * ended plus a seeded think time, so sessions' turns interleave. With
+ * `midRun` (a replica added or removed), every session stops after its first
+ * half of turns, the change runs (a worker takes over: tens of seconds on a
+ * busy machine), then the sessions go on: the turns of the second half are
+ * the ones after the change.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomSource } from '../../infra/model-sim/sim-text.ts';
@@ -21,7 +23,7 @@ export interface TurnRecord {
   readonly ttftMs: number | null;
   /** Model call → first token, as the inference stage measured it (filled in after the run). */
   modelTtftMs?: number;
-  /** Sent after the mid-run change started. */
+  /** Sent after the mid-run change (a turn of the second half). */
   readonly afterChange: boolean;
 }
 
@@ -38,16 +40,27 @@ export async function runSessions(
   settings: SessionRunSettings,
 ): Promise<TurnRecord[]> {
   const records: TurnRecord[] = [];
-  const total = sessions.reduce((sum, s) => sum + s.questions.length, 0);
-  let changeStarted = false;
-  let change: Promise<void> | undefined;
   const random = randomSource(42);
+  const lastTurnBefore = Math.floor((sessions[0]?.questions.length ?? 0) / 2) - 1;
+  let waiting = 0;
+  let releaseBarrier: () => void = () => undefined;
+  const barrier = new Promise<void>((resolve) => (releaseBarrier = resolve));
+  let change: Promise<void> = Promise.resolve();
+  /** A session reached the middle (or ended early); the last one to arrive runs the change. */
+  const arrive = (): Promise<void> => {
+    waiting += 1;
+    if (waiting === sessions.length) {
+      change = (settings.midRun?.() ?? Promise.resolve()).finally(releaseBarrier);
+    }
+    return barrier;
+  };
 
   const runSession = async (session: BenchSession, index: number): Promise<void> => {
     // Spread the sessions' first turns over one think time.
     await sleep(random() * settings.meanThinkMs);
+    let arrived = false;
     for (const [turn, question] of session.questions.entries()) {
-      const afterChange = changeStarted;
+      const afterChange = settings.midRun !== undefined && turn > lastTurnBefore;
       const outcome = await client.turn(session.id, question, {
         maxTokens: settings.maxTokens,
         timeoutMs: settings.turnTimeoutMs,
@@ -65,13 +78,14 @@ export async function runSessions(
         ttftMs: outcome.ttftMs,
         afterChange,
       });
-      if (!changeStarted && settings.midRun !== undefined && records.length >= total / 2) {
-        changeStarted = true;
-        change = settings.midRun();
+      if (!ok) break; // the session's history no longer matches what a client would expect
+      if (settings.midRun !== undefined && turn === lastTurnBefore) {
+        arrived = true;
+        await arrive();
       }
-      if (!ok) return; // the session's history no longer matches what a client would expect
       await sleep(random() * 2 * settings.meanThinkMs);
     }
+    if (settings.midRun !== undefined && !arrived) await arrive();
   };
 
   await Promise.all(sessions.map((session, index) => runSession(session, index)));
