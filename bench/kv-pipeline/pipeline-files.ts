@@ -15,6 +15,16 @@ import type { SimReplica } from '../kv/sim-replicas.ts';
 export const ROUTING_POLICIES = ['hints', 'session_hash', 'round_robin'] as const;
 export type RoutingPolicy = (typeof ROUTING_POLICIES)[number];
 
+const TOPIC_SUFFIXES = {
+  prompts: 'prompts',
+  rag: 'rag',
+  assembled: 'assembled',
+  tokensRaw: 'tokens.raw',
+  tokensPost: 'tokens.post',
+  output: 'output',
+  cancel: 'cancel',
+} as const;
+
 export interface PipelineFiles {
   readonly runId: string;
   /** Prefix of every Redis key the run writes. */
@@ -30,23 +40,16 @@ export function pipelineFiles(
   const dir = mkdtempSync(join(tmpdir(), 'kpo-kv-bench-'));
   const redisPrefix = runId;
   let written = 0;
-  const topic = (name: string): string => `${runId}.${name}`;
+  const topics = Object.fromEntries(
+    Object.entries(TOPIC_SUFFIXES).map(([key, suffix]) => [key, `${runId}.${suffix}`]),
+  );
   return {
     runId,
     redisPrefix,
     write(policy, replicas, hintPrefix) {
       const document = {
         groupPrefix: runId,
-        topics: {
-          partitions: 6,
-          prompts: topic('prompts'),
-          rag: topic('rag'),
-          assembled: topic('assembled'),
-          tokensRaw: topic('tokens.raw'),
-          tokensPost: topic('tokens.post'),
-          output: topic('output'),
-          cancel: topic('cancel'),
-        },
+        topics: { partitions: 6, ...topics },
         models: replicas.map((replica) => ({ name: replica.name, kind: 'openai', url: replica.url })),
         workers: {
           assemble: { redisKeyPrefix: redisPrefix, ...assemble },
