@@ -61,7 +61,10 @@ describe('model adapters against the simulator', () => {
     const previous = first.usage.promptTokens + first.usage.completionTokens;
     // Everything but the block holding the answer's last token (it renders as "word\n" the second time).
     assert.ok(second.usage.cachedTokens > first.usage.promptTokens, `cached ${second.usage.cachedTokens}`);
-    assert.ok(second.usage.cachedTokens >= previous - 16, `cached ${second.usage.cachedTokens} of ${previous}`);
+    assert.ok(
+      second.usage.cachedTokens >= previous - 16,
+      `cached ${second.usage.cachedTokens} of ${previous}`,
+    );
   });
 
   it('OpenAI completions batch: one call with three prompts returns each prompt’s own completion by index', async () => {
