@@ -100,7 +100,11 @@ export function assemblePrompt(
         tokenCount: ids.length,
         prefixBlockHashes: computePrefixBlockHashes(ids, {
           blockSize: options.blockSize,
-          salt: `${tokens.name}:${template.name}:${request.model}`,
+          // A tenant's prefix-cache entries are never another tenant's: the tenant salts the chain.
+          salt:
+            request.tenant === ''
+              ? `${tokens.name}:${template.name}:${request.model}`
+              : `${tokens.name}:${template.name}:${request.model}:tenant=${request.tenant}`,
         }),
         blockSize: options.blockSize,
         droppedHistoryTurns: firstKept,

@@ -65,6 +65,21 @@ test('requests of one session share their prompt prefix blocks up to the changin
   assert.ok(shared < second.prefixBlockHashes.length, 'the changed user turn changes the later blocks');
 });
 
+test('the same prompt of two tenants shares no prefix block; of one tenant, all of them', () => {
+  const options = parseAssembleOptions({});
+  const history = exchange(1, 60);
+  const hashes = (tenant: string): string[] =>
+    assemblePrompt(
+      { request: promptRequest({ tenant, messages: [userMessage('same')] }), documents: [], history },
+      options,
+      tokens,
+    ).prefixBlockHashes;
+  assert.ok(hashes('acme').length > 2);
+  assert.equal(sharedPrefixBlocks(hashes('acme'), hashes('beta')), 0);
+  assert.deepEqual(hashes('acme'), hashes('acme'));
+  assert.equal(sharedPrefixBlocks(hashes(''), hashes('acme')), 0, 'single-tenant chains are their own too');
+});
+
 test('drops the oldest history first to fit the budget, never half an exchange (step of 1 token: just enough)', () => {
   const history = [...exchange(1, 50), ...exchange(2, 50), ...exchange(3, 50)];
   const full = assemblePrompt(
