@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   KPO_REDIS: 'Redis failed, refused a command or timed out',
   KPO_KAFKA: 'the Kafka client failed',
   KPO_EVENT_GAP: 'a client missed events of its request (a gap in their seqs)',
+  KPO_MODEL_SETUP: 'the local model or its engine could not be fetched, checked or loaded',
   KPO_INTERNAL: 'an unexpected failure',
 } as const;
 
