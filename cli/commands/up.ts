@@ -5,16 +5,20 @@
  * conversations and ends with one JSON line of figures. Ctrl-C stops all.
  */
 import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { createCliContext, createPromptClient } from '../cli-context.ts';
 import { runChat } from './chat.ts';
 import { runDemo } from '../demo/run-demo.ts';
 import { startLocalPipeline, type LocalPipeline } from '../local-pipeline/local-pipeline.ts';
 import { loadPipelineConfig } from '../../shared/config/load-pipeline-config.ts';
 import { DEFAULT_GATEWAY_PORT, portNumber, runGatewayUntilSignal } from './gateway.ts';
+import { LOCAL_MODEL_KINDS, type LocalModelKind } from '../local-pipeline/model-replicas.ts';
 
-async function withPipeline(body: (pipeline: LocalPipeline) => Promise<number>): Promise<number> {
-  const pipeline = await startLocalPipeline({ log: (line) => console.error(`kpo: ${line}`) });
+async function withPipeline(
+  model: LocalModelKind,
+  body: (pipeline: LocalPipeline) => Promise<number>,
+): Promise<number> {
+  const pipeline = await startLocalPipeline({ model, log: (line) => console.error(`kpo: ${line}`) });
   let interrupted = false;
   const onSignal = (): void => {
     if (interrupted) process.exit(130);
@@ -35,23 +39,33 @@ async function demo(pipeline: LocalPipeline): Promise<number> {
   const client = createPromptClient(await createCliContext('kpo-demo', pipeline.config), 60_000);
   try {
     const figures = await runDemo(client, (line) => console.log(line));
-    console.log(JSON.stringify(figures));
+    console.log(JSON.stringify({ model: pipeline.modelName, ...figures }));
     return figures.errors === 0 && figures.completed === figures.requests ? 0 : 1;
   } finally {
     await client.close();
   }
 }
 
+function modelKind(value: string): LocalModelKind {
+  const kind = LOCAL_MODEL_KINDS.find((k) => k === value);
+  if (kind === undefined) throw new InvalidArgumentError(`expected one of ${LOCAL_MODEL_KINDS.join(', ')}`);
+  return kind;
+}
+
+const MODEL_FLAG_HELP =
+  'model server when pipeline.yaml lists none: local (SmolLM2-135M on CPU) or sim (the simulator)';
+
 export function registerUpCommands(program: Command): void {
   program
     .command('up')
     .description(
-      'start the local stack, topics, model simulator and one worker per stage; then chat (or demo without a terminal), or serve the OpenAI-compatible gateway (--gateway)',
+      'start the local stack, topics, a model server and one worker per stage; then chat (or demo without a terminal), or serve the OpenAI-compatible gateway (--gateway)',
     )
+    .option('--model <kind>', MODEL_FLAG_HELP, modelKind, 'local')
     .option('--gateway', 'serve the pipeline as an OpenAI-compatible API until Ctrl-C or SIGTERM')
     .option('-p, --port <port>', 'gateway port (0 = any free port)', portNumber, DEFAULT_GATEWAY_PORT)
-    .action(async (options: { gateway?: boolean; port: number }) => {
-      process.exitCode = await withPipeline(async (pipeline) => {
+    .action(async (options: { model: LocalModelKind; gateway?: boolean; port: number }) => {
+      process.exitCode = await withPipeline(options.model, async (pipeline) => {
         if (options.gateway) {
           // The workers' environment names the model servers and what they serve.
           const config = loadPipelineConfig({ env: { ...process.env, ...pipeline.env } });
@@ -66,7 +80,8 @@ export function registerUpCommands(program: Command): void {
   program
     .command('demo')
     .description('run sample prompts through all five stages, print their tokens and a JSON line of figures')
-    .action(async () => {
-      process.exitCode = await withPipeline(demo);
+    .option('--model <kind>', MODEL_FLAG_HELP, modelKind, 'local')
+    .action(async (options: { model: LocalModelKind }) => {
+      process.exitCode = await withPipeline(options.model, demo);
     });
 }

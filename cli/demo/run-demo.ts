@@ -65,6 +65,8 @@ async function runConversation(
       sessionId,
       messages: [{ role: 'user', content: turn }],
       maxTokens: 48,
+      // One paragraph: the model server stops there (post applies the same stop to every request).
+      stop: ['\n\n'],
     });
     let text = '';
     let tokens = 0;

@@ -1,13 +1,10 @@
-/** The demo's conversations: a few sessions, each a follow-up on its first turn, answered from the sample corpus. */
+/**
+ * The demo's conversations: a few sessions, each a follow-up that only makes
+ * sense with its first turn (the history), answered from the sample corpus.
+ */
 export const SAMPLE_CONVERSATIONS: readonly (readonly string[])[] = [
-  [
-    'How does Kafka keep the records of one key in order?',
-    'And what happens to that order when a consumer group rebalances?',
-  ],
-  ['What is a KV cache in LLM serving?', 'Why does routing a session to the same replica help?'],
-  [
-    'What does backpressure mean for a stream processor?',
-    'How do pause and resume implement it in Kafka consumers?',
-  ],
-  ['Why batch requests to a model server?', 'What does a max wait of a few milliseconds cost?'],
+  ['How does Kafka keep the records of one key in order?', 'What happens to that order in a rebalance?'],
+  ['What is a KV cache?', 'Why does it limit how many requests fit on a GPU?'],
+  ['What is backpressure in a stream processor?', 'How do Kafka consumers apply it?'],
+  ['Why batch requests to a model server?', 'What does waiting a few milliseconds for a batch cost?'],
 ];

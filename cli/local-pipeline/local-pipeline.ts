@@ -1,7 +1,8 @@
 /**
  * The whole pipeline on one machine, as separate processes: the local stack
- * (unless endpoints are configured), the topics, simulated model replicas and
- * N workers per stage. Used by `kpo up`, `kpo demo` and the end-to-end tests.
+ * (unless endpoints are configured), the topics, model server replicas (the
+ * local model or the simulator, unless model servers are configured) and N
+ * workers per stage. Used by `kpo up`, `kpo demo` and the end-to-end tests.
  */
 import { join } from 'node:path';
 import { loadPipelineConfig } from '../../shared/config/load-pipeline-config.ts';
@@ -16,20 +17,24 @@ import { ensureTopics } from '../../shared/pipeline/ensure-topics.ts';
 import { pipelineTopicSpecs } from '../../shared/pipeline/pipeline-topics.ts';
 import { stackDown, stackUp } from '../../infra/stack/local-stack.ts';
 import { ChildProcessGroup } from './child-process-group.ts';
+import { startModelReplicas, type LocalModelKind } from './model-replicas.ts';
 
 export const WORKER_READY_LINE = /^kpo-worker ready stage=(\S+) pid=(\d+) http=(\d+)/;
-const MODEL_SIM_READY_LINE = /^model-sim listening on (\S+)/;
 const KPO_CLI = join(PROJECT_ROOT, 'cli', 'kpo.ts');
-const MODEL_SIM = join(PROJECT_ROOT, 'infra', 'model-sim', 'main.ts');
 
 export interface LocalPipelineOptions {
+  /**
+   * Which model server to start when the pipeline file lists none: 'local' (the real SmolLM2-135M,
+   * infra/local-model) or 'sim' (infra/model-sim: deterministic, for benches and fault tests).
+   */
+  readonly model: LocalModelKind;
   /** Worker processes per stage. Default 1 each. */
   readonly replicas?: Partial<Record<StageName, number>>;
-  /** Simulated model replicas, when no model endpoints are configured. Default 2. */
+  /** Model server replicas, when no model endpoints are configured. Default 1 local / 2 sim. */
   readonly modelReplicas?: number;
   /** Extra environment for every worker (e.g. a test's topic names via KPO_CONFIG). */
   readonly workerEnv?: NodeJS.ProcessEnv;
-  /** Extra flags for each model-sim replica. */
+  /** Extra flags for each model-sim replica (model: sim). */
   readonly modelSimArgs?: readonly string[];
   /** Extra node flags for every worker, e.g. ['--cpu-prof', '--cpu-prof-dir=…'] (NODE_OPTIONS refuses --cpu-prof). */
   readonly workerNodeArgs?: readonly string[];
@@ -49,6 +54,8 @@ export interface LocalPipeline {
   readonly config: PipelineConfig;
   readonly env: NodeJS.ProcessEnv;
   readonly modelUrls: readonly string[];
+  /** The model the servers serve (for reports): the local model's name, the simulator's, or the configured endpoints'. */
+  readonly modelName: string;
   readonly workers: RunningWorker[];
   readonly group: ChildProcessGroup;
   /** Starts one more worker of a stage (scale out, or restart after a kill); `env` adds to the pipeline's. */
@@ -56,7 +63,7 @@ export interface LocalPipeline {
   stop(): Promise<void>;
 }
 
-export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const log = options.log ?? (() => undefined);
   const logDir = options.logDir ?? join(stackHome(), 'logs', 'pipeline');
   const group = new ChildProcessGroup();
@@ -95,34 +102,21 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     }
 
     let modelUrls = config.models.map((m) => m.url);
+    let modelName = config.models.map((m) => m.name).join(',');
     if (modelUrls.length === 0) {
-      const replicas = options.modelReplicas ?? 2;
-      modelUrls = await Promise.all(
-        Array.from({ length: replicas }, async (_, i) => {
-          const match = await group.start({
-            name: `model-sim-${i}`,
-            command: process.execPath,
-            args: [
-              '--import',
-              'tsx',
-              MODEL_SIM,
-              '--port',
-              '0',
-              '--replica-id',
-              `sim-${i}`,
-              ...(options.modelSimArgs ?? []),
-            ],
-            logFile: join(logDir, `model-sim-${i}.log`),
-            readyLine: MODEL_SIM_READY_LINE,
-            readyTimeoutMs: 30_000,
-          });
-          return match[1]!;
-        }),
-      );
+      const replicas = await startModelReplicas(group, {
+        kind: options.model,
+        replicas: options.modelReplicas,
+        extraArgs: options.modelSimArgs,
+        logDir,
+        log,
+      });
+      modelUrls = replicas.urls;
+      modelName = replicas.modelName;
       env.MODEL_ENDPOINTS = modelUrls.join(',');
-      // The simulator answers any name; say which ones it serves so an unknown model is refused.
-      env.MODEL_NAMES ??= 'default,sim-8b';
-      log(`model servers: ${modelUrls.join(' ')}`);
+      // The servers answer any name; say which ones they serve so an unknown model is refused.
+      env.MODEL_NAMES ??= `default,${modelName}`;
+      log(`model servers (${modelName}): ${modelUrls.join(' ')}`);
     }
 
     const workers: RunningWorker[] = [];
@@ -146,7 +140,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     for (const stage of STAGE_NAMES) {
       await Promise.all(Array.from({ length: options.replicas?.[stage] ?? 1 }, () => startWorker(stage)));
     }
-    return { config, env, modelUrls, workers, group, startWorker, stop: stopAll };
+    return { config, env, modelUrls, modelName, workers, group, startWorker, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -17,7 +17,7 @@ import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { KpoError } from '../../shared/errors/kpo-error.ts';
-import { PROJECT_ROOT, stackHome } from '../../shared/config/stack-endpoints.ts';
+import { PROJECT_ROOT } from '../../shared/config/stack-endpoints.ts';
 
 const run = promisify(execFile);
 
@@ -42,8 +42,12 @@ export interface LocalModelAssets {
   readonly engineDir: string;
 }
 
+/**
+ * Downloads are a cache of the checkout, not state of one stack: they stay in the project's .kpo/ even when
+ * KPO_HOME moves a stack elsewhere (as tests do), so nothing is fetched twice. Env KPO_LOCAL_MODEL_HOME overrides.
+ */
 export function localModelHome(): string {
-  return join(stackHome(), 'local-model');
+  return process.env.KPO_LOCAL_MODEL_HOME ?? join(PROJECT_ROOT, '.kpo', 'local-model');
 }
 
 export function localModelAssets(): LocalModelAssets {

@@ -82,6 +82,7 @@ before(async () => {
   );
   pipelineFile = writeTestPipelineConfig({}, 2);
   pipeline = await startLocalPipeline({
+    model: 'sim',
     workerEnv: {
       ...pipelineFile.env,
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),

@@ -30,7 +30,7 @@ async function outcome(
 test('each kind of bad input gets one error event naming the problem; good requests are unaffected', async (t) => {
   const { redisUrl } = serviceEndpoints();
   const { env } = writeTestPipelineConfig({ workers: { assemble: { tokenBudget: 1_024 } } });
-  const pipeline = await startLocalPipeline({ workerEnv: env, modelReplicas: 1 });
+  const pipeline = await startLocalPipeline({ model: 'sim', workerEnv: env, modelReplicas: 1 });
   t.after(() => pipeline.stop());
   const client = await pipelineClient(pipeline.config, 'bad-input-client');
   t.after(() => client.close());

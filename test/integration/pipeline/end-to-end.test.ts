@@ -57,7 +57,7 @@ describe('the pipeline end to end', { concurrency: false }, () => {
 
   test(`${SESSIONS} sessions × ${TURNS.length} turns through five worker processes`, async (t) => {
     const { env } = writeTestPipelineConfig();
-    const pipeline = await startLocalPipeline({ workerEnv: env, modelReplicas: 2 });
+    const pipeline = await startLocalPipeline({ model: 'sim', workerEnv: env, modelReplicas: 2 });
     t.after(() => pipeline.stop());
     const client = await clientFor(pipeline);
     t.after(() => client.close());
@@ -117,6 +117,7 @@ describe('the pipeline end to end', { concurrency: false }, () => {
     before(async () => {
       const { env } = writeTestPipelineConfig();
       pipeline = await startLocalPipeline({
+        model: 'sim',
         workerEnv: env,
         modelReplicas: 2,
         replicas: Object.fromEntries(STAGE_NAMES.map((s) => [s, 2])),
