@@ -51,6 +51,7 @@ const r2 = (v: number): number => Math.round(v * 100) / 100;
 const log = (line: string): void => console.error(`bench: ${line}`);
 
 const pipeline = await startLocalPipeline({
+  model: 'sim',
   modelReplicas: options.modelReplicas,
   modelSimArgs: SIM_ARGS,
   workerNodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],

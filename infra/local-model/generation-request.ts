@@ -10,16 +10,12 @@
  * model answers best greedily.
  */
 import { numberField, stopField } from '../model-sim/http-io.ts';
-import type { ChatHistoryItem, LlamaEngine, SamplingOptions, Token } from './llama-engine.ts';
+import type { ChatHistoryItem, LlamaEngine, Token } from './llama-engine.ts';
+import type { GenerationJob } from './token-generation.ts';
 
 const DEFAULT_CHAT_MAX_TOKENS = 256;
 
-export interface ParsedRequest {
-  readonly promptTokens: readonly Token[];
-  readonly maxTokens: number;
-  readonly stop: readonly string[];
-  readonly sampling: SamplingOptions;
-  readonly reusePrefix: boolean;
+export interface ParsedRequest extends GenerationJob {
   /** llama.cpp slot asked for; -1 = any. */
   readonly requestedSlot: number;
 }

@@ -7,8 +7,14 @@
  * every generation, waits for them, and frees the engine.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readJsonBody, sendError, sendJson } from '../model-sim/http-io.ts';
+import {
+  listenOn,
+  sendMetrics,
+  sendModelList,
+  readJsonBody,
+  sendError,
+  sendJson,
+} from '../model-sim/http-io.ts';
 import { llamaCppResponder } from '../model-sim/llamacpp-route.ts';
 import { openAiResponder } from '../model-sim/openai-route.ts';
 import type { ChoiceOutcome } from '../model-sim/sim-engine.ts';
@@ -60,18 +66,8 @@ export async function startLocalModelServer(options: LocalModelOptions): Promise
       if (serving === undefined) return sendError(response, 503, 'Loading model', 'unavailable_error');
       return sendJson(response, 200, { status: 'ok', replica: replicaId, model: LOCAL_MODEL.id });
     }
-    if (method === 'GET' && path === '/metrics') {
-      const text = await metrics.registry.metrics();
-      response.writeHead(200, { 'content-type': metrics.registry.contentType });
-      response.end(text);
-      return;
-    }
-    if (method === 'GET' && path === '/v1/models') {
-      return sendJson(response, 200, {
-        object: 'list',
-        data: [{ id: LOCAL_MODEL.id, object: 'model', owned_by: 'kpo' }],
-      });
-    }
+    if (method === 'GET' && path === '/metrics') return sendMetrics(response, metrics.registry);
+    if (method === 'GET' && path === '/v1/models') return sendModelList(response, LOCAL_MODEL.id);
     if (method === 'GET' && path === '/slots') {
       if (serving === undefined) return sendError(response, 503, 'Loading model', 'unavailable_error');
       const contextSize = serving.engine.contextSize;
@@ -181,11 +177,7 @@ export async function startLocalModelServer(options: LocalModelOptions): Promise
     };
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.port, options.host);
   if (options.replicaId === undefined && options.port === 0) {
     replicaId = `local-${port}`;
     metrics.registry.setDefaultLabels({ replica: replicaId });

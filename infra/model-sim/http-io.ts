@@ -1,5 +1,7 @@
 /** Small HTTP helpers of the simulator: JSON bodies in and out, SSE headers and events. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -67,4 +69,25 @@ export function numberField(body: Record<string, unknown>, key: string): number 
 export function stopField(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** Starts listening; resolves with the bound port (a free one for port 0). */
+export async function listenOn(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** GET /metrics: the registry in Prometheus text format. */
+export async function sendMetrics(response: ServerResponse, registry: Registry): Promise<void> {
+  const text = await registry.metrics();
+  response.writeHead(200, { 'content-type': registry.contentType });
+  response.end(text);
+}
+
+/** GET /v1/models with the one model a replica serves. */
+export function sendModelList(response: ServerResponse, modelName: string): void {
+  sendJson(response, 200, { object: 'list', data: [{ id: modelName, object: 'model', owned_by: 'kpo' }] });
 }

@@ -4,9 +4,17 @@
  * its generation (as vLLM does). Admin routes change faults at runtime.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FaultInjector, type FaultKind } from './fault-injector.ts';
-import { numberField, readJsonBody, sendError, sendJson, startSse } from './http-io.ts';
+import {
+  listenOn,
+  sendMetrics,
+  sendModelList,
+  numberField,
+  readJsonBody,
+  sendError,
+  sendJson,
+  startSse,
+} from './http-io.ts';
 import { llamaCppJob, llamaCppResponder } from './llamacpp-route.ts';
 import { openAiJobs, openAiResponder } from './openai-route.ts';
 import { SimEngine, type PromptJob, type TokenSink } from './sim-engine.ts';
@@ -58,18 +66,8 @@ export async function startSimServer(options: SimOptions): Promise<RunningSim> {
     const method = request.method ?? 'GET';
     if (method === 'GET' && path === '/health')
       return sendJson(response, 200, { status: 'ok', replica: replicaId });
-    if (method === 'GET' && path === '/metrics') {
-      const text = await metrics.registry.metrics();
-      response.writeHead(200, { 'content-type': metrics.registry.contentType });
-      response.end(text);
-      return;
-    }
-    if (method === 'GET' && path === '/v1/models') {
-      return sendJson(response, 200, {
-        object: 'list',
-        data: [{ id: options.modelName, object: 'model', owned_by: 'kpo' }],
-      });
-    }
+    if (method === 'GET' && path === '/metrics') return sendMetrics(response, metrics.registry);
+    if (method === 'GET' && path === '/v1/models') return sendModelList(response, options.modelName);
     if (path === '/admin/faults') {
       if (method === 'POST') return sendJson(response, 200, faults.update(await readJsonBody(request)));
       return sendJson(response, 200, faults.current);
@@ -178,11 +176,7 @@ export async function startSimServer(options: SimOptions): Promise<RunningSim> {
     };
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.port, options.host);
   if (options.replicaId === undefined && options.port === 0) {
     replicaId = `sim-${port}`;
     metrics.registry.setDefaultLabels({ replica: replicaId });

@@ -48,7 +48,7 @@ describe('clients among other users', { concurrency: false }, () => {
 
   before(async () => {
     const { env } = writeTestPipelineConfig({}, PARTITIONS);
-    pipeline = await startLocalPipeline({ workerEnv: env, modelReplicas: 1 });
+    pipeline = await startLocalPipeline({ model: 'sim', workerEnv: env, modelReplicas: 1 });
     const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();
     const codecs = await createMessageCodecs({ schemaRegistryUrl });
     traffic = await startOtherSessionsTraffic({
