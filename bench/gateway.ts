@@ -46,6 +46,7 @@ const log = (line: string): void => console.error(`bench: ${line}`);
 const r1 = (v: number): number => Math.round(v * 10) / 10;
 
 const pipeline = await startLocalPipeline({
+  model: 'sim',
   modelSimArgs: [...(streams > 0 ? SLOW_SIM : FAST_SIM), ...SIM_COMMON],
   log,
 });

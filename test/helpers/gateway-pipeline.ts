@@ -16,7 +16,7 @@ export interface GatewayPipeline {
 
 export async function startGatewayPipeline(modelSimArgs: readonly string[] = []): Promise<GatewayPipeline> {
   const { env } = writeTestPipelineConfig();
-  const pipeline = await startLocalPipeline({ workerEnv: env, modelReplicas: 1, modelSimArgs });
+  const pipeline = await startLocalPipeline({ model: 'sim', workerEnv: env, modelReplicas: 1, modelSimArgs });
   const config = loadPipelineConfig({ env: { ...process.env, ...pipeline.env } });
   const gateways: RunningGateway[] = [];
   return {
