@@ -99,6 +99,7 @@ function show(name: string, f: PhaseFigures): void {
 try {
   const initial = files.write('hints', four, 'p0');
   pipeline = await startLocalPipeline({
+    model: 'sim',
     workerEnv: { KPO_CONFIG: initial },
     logDir: join(stackHome(), 'logs', runId),
     log: (line) => log(`  ${line}`),
