@@ -21,6 +21,7 @@ import { serviceEndpoints } from '../helpers/services.ts';
 import { uniqueName } from '../helpers/unique-name.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { sampleMessages, samplePromptRequest } from '../unit/serde/sample-messages.ts';
+import { waitForTopicLeaders } from '../../shared/kafka/kafkajs/wait-for-topic-leaders.ts';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'confluent_kafka_interop.py');
 const PYTHON = process.env.KPO_PYTHON ?? 'python3';
@@ -72,7 +73,9 @@ function writeFile(name: string, text: string): string {
 
 async function createTopic(prefix: string): Promise<string> {
   const topic = uniqueName(prefix);
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  // kafkajs' own leader wait gives up on UNKNOWN_TOPIC_OR_PARTITION right after creation.
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+  await waitForTopicLeaders(admin, [topic], 30_000);
   topics.push(topic);
   return topic;
 }

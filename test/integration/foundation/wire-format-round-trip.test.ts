@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { waitForTopicLeaders } from '../../../shared/kafka/kafkajs/wait-for-topic-leaders.ts';
 
 const schema = {
   type: 'record',
@@ -44,7 +45,9 @@ test('an Avro record produced through the registry is consumed back in the Confl
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   });
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  // kafkajs' own leader wait gives up on UNKNOWN_TOPIC_OR_PARTITION right after creation.
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+  await waitForTopicLeaders(admin, [topic], 30_000);
 
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();

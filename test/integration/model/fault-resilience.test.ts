@@ -91,8 +91,9 @@ describe('model endpoints under faults', () => {
         maxConcurrent: 8,
       })),
       compileModelCallOptions({
-        ttftTimeoutMs: 300,
-        totalTimeoutMs: 3000,
+        // Generous enough that a loaded machine's slow answers are not taken for injected hangs.
+        ttftTimeoutMs: 1000,
+        totalTimeoutMs: 5000,
         maxAttempts: 3,
         retryInitialDelayMs: 10,
         retryMaxDelayMs: 50,

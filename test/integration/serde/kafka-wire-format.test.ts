@@ -12,6 +12,7 @@ import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { sampleMessages } from '../../unit/serde/sample-messages.ts';
+import { waitForTopicLeaders } from '../../../shared/kafka/kafkajs/wait-for-topic-leaders.ts';
 
 test('every kind, produced to Kafka and consumed back, is in the Confluent wire format and decodes equal', async (t) => {
   const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();
@@ -28,7 +29,9 @@ test('every kind, produced to Kafka and consumed back, is in the Confluent wire 
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   });
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  // kafkajs' own leader wait gives up on UNKNOWN_TOPIC_OR_PARTITION right after creation.
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+  await waitForTopicLeaders(admin, [topic], 30_000);
 
   const samples = sampleMessages();
   const producer = kafka.producer({ idempotent: true });
