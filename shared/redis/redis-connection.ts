@@ -2,6 +2,8 @@
  * Creates the one ioredis client a worker uses. Commands fail fast (bounded
  * retries per request) instead of queueing forever while Redis is down, so a
  * stage sees a retryable KPO_REDIS and the runtime's backoff takes over.
+ * Every command has a timeout too: a Redis that accepts connections but stalls
+ * (not refused) would otherwise hang every attempt that touches it.
  */
 import { Redis } from 'ioredis';
 import { KpoError } from '../errors/kpo-error.ts';
@@ -12,6 +14,8 @@ export interface RedisConnectionOptions {
   readonly maxRetriesPerRequest?: number;
   /** Connect timeout. Default 5000 ms. */
   readonly connectTimeoutMs?: number;
+  /** A command without a reply within this fails ("Command timed out"). Default 5000 ms. */
+  readonly commandTimeoutMs?: number;
 }
 
 export function createRedisConnection(options: RedisConnectionOptions): Redis {
@@ -19,6 +23,7 @@ export function createRedisConnection(options: RedisConnectionOptions): Redis {
     lazyConnect: true,
     maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
     connectTimeout: options.connectTimeoutMs ?? 5_000,
+    commandTimeout: options.commandTimeoutMs ?? 5_000,
   });
 }
 
