@@ -8,16 +8,20 @@
 import type { ServerResponse } from 'node:http';
 import type { ChoiceOutcome, PromptJob } from './sim-engine.ts';
 import { numberField, sendJson, startSse, stopField, writeSseData } from './http-io.ts';
+import { splitContinuation } from './sim-text.ts';
 
 export function llamaCppJob(body: Record<string, unknown>): PromptJob | string {
   const prompt = body['prompt'];
   if (typeof prompt !== 'string' || prompt === '') return 'prompt must be a non-empty string';
   const predict = numberField(body, 'n_predict');
+  const seed = numberField(body, 'seed');
+  const stop = stopField(body['stop']);
   return {
-    prompt,
+    // A raw prompt continues wherever it ends: one that ends in a partial answer gets the rest of it.
+    ...splitContinuation(prompt, seed, stop),
     maxTokens: predict === undefined || predict < 0 ? 128 : predict,
-    seed: numberField(body, 'seed'),
-    stop: stopField(body['stop']),
+    seed,
+    stop,
   };
 }
 

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { ChoiceOutcome, PromptJob } from './sim-engine.ts';
 import { numberField, sendJson, startSse, stopField, writeSseData } from './http-io.ts';
+import { splitContinuation } from './sim-text.ts';
 
 export type OpenAiApi = 'chat' | 'completions';
 
@@ -16,23 +17,45 @@ export function openAiJobs(api: OpenAiApi, body: Record<string, unknown>): Promp
   const maxTokens = numberField(body, 'max_tokens') ?? numberField(body, 'max_completion_tokens') ?? 16;
   const seed = numberField(body, 'seed');
   const stop = stopField(body['stop']);
-  let prompts: string[];
   if (api === 'chat') {
     const messages = body['messages'];
     if (!Array.isArray(messages) || messages.length === 0) return 'messages must be a non-empty array';
-    const turns = messages.map((m) => {
-      const message = (m ?? {}) as Record<string, unknown>;
-      return `${String(message['role'])}: ${typeof message['content'] === 'string' ? message['content'] : ''}`;
-    });
-    prompts = [`${turns.join('\n')}\nassistant:`];
-  } else {
-    const prompt = body['prompt'];
-    prompts = typeof prompt === 'string' ? [prompt] : Array.isArray(prompt) ? prompt.map(String) : [];
-    if (prompts.length === 0) return 'prompt must be a string or a non-empty array of strings';
+    const turns = messages.map((m) => (m ?? {}) as Record<string, unknown>);
+    const contentOf = (message: Record<string, unknown>) =>
+      typeof message['content'] === 'string' ? message['content'] : '';
+    // vLLM's continue_final_message: the last (assistant) message is a partial answer to extend.
+    const last = turns.at(-1)!;
+    const continues = body['continue_final_message'] === true;
+    if (continues && (last['role'] !== 'assistant' || body['add_generation_prompt'] === true)) {
+      return 'continue_final_message needs a final assistant message and add_generation_prompt false';
+    }
+    const asked = (continues ? turns.slice(0, -1) : turns).map(
+      (m) => `${String(m['role'])}: ${contentOf(m)}`,
+    );
+    const prompt = `${asked.join('\n')}\nassistant:`;
+    // Chat turns render as "role: content": the answer follows the "assistant:" cue after one space.
+    return [
+      {
+        prompt,
+        maxTokens,
+        seed,
+        stop,
+        answerSeparator: ' ',
+        ...(continues ? { continuation: contentOf(last) } : {}),
+      },
+    ];
   }
-  // Chat turns render as "role: content": the answer follows the "assistant:" cue after one space.
-  const answerSeparator = api === 'chat' ? ' ' : '';
-  return prompts.map((prompt) => ({ prompt, maxTokens, seed, stop, answerSeparator }));
+  const prompt = body['prompt'];
+  const prompts = typeof prompt === 'string' ? [prompt] : Array.isArray(prompt) ? prompt.map(String) : [];
+  if (prompts.length === 0) return 'prompt must be a string or a non-empty array of strings';
+  // A raw prompt continues wherever it ends: one that ends in a partial answer gets the rest of it.
+  return prompts.map((raw) => ({
+    ...splitContinuation(raw, seed, stop),
+    maxTokens,
+    seed,
+    stop,
+    answerSeparator: '',
+  }));
 }
 
 export interface OpenAiResponder {

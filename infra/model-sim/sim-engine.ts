@@ -10,7 +10,7 @@ import { PrefixCache } from './prefix-cache.ts';
 import { SequenceGate } from './sequence-gate.ts';
 import type { SimMetrics } from './sim-metrics.ts';
 import type { SimOptions } from './sim-options.ts';
-import { planOutput, tokenizePrompt, type PlannedOutput } from './sim-text.ts';
+import { planContinuation, planOutput, tokenizePrompt, type PlannedOutput } from './sim-text.ts';
 
 export interface PromptJob {
   readonly prompt: string;
@@ -23,6 +23,8 @@ export interface PromptJob {
    * as prompt + this + answer, the way vLLM keeps the generated blocks of a sequence.
    */
   readonly answerSeparator?: string;
+  /** A partial answer this call continues (continue_final_message, or a raw prompt that ends in one). */
+  readonly continuation?: string;
 }
 
 export interface ChoiceOutcome {
@@ -63,12 +65,15 @@ export class SimEngine {
   }
 
   private admit(job: PromptJob): { plan: PlannedOutput; promptTokens: number; cachedTokens: number } {
-    const tokens = tokenizePrompt(job.prompt);
+    const tokens = tokenizePrompt(job.prompt + (job.continuation ?? ''));
     const cachedTokens = this.cache.lookupAndInsert(tokens);
     this.metrics.promptTokens.inc(tokens.length);
     this.metrics.cachedTokens.inc(cachedTokens);
     return {
-      plan: planOutput(job.prompt, job.maxTokens, job.seed, job.stop),
+      plan:
+        job.continuation === undefined
+          ? planOutput(job.prompt, job.maxTokens, job.seed, job.stop)
+          : planContinuation(job.prompt, job.continuation, job.maxTokens, job.seed, job.stop),
       promptTokens: tokens.length,
       cachedTokens,
     };

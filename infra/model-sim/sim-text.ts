@@ -119,3 +119,72 @@ function firstStop(text: string, stop: readonly string[]): number | undefined {
   }
   return best;
 }
+
+/**
+ * The output for a prompt whose answer was already partly given (continuing the
+ * final assistant message): the rest of the prompt's plan after the partial
+ * answer, so an interrupted answer continued here reads exactly like an
+ * uninterrupted one. maxTokens counts only the new tokens. A partial answer
+ * that is not where this model would have gone is continued like any text:
+ * as a fresh answer to prompt + partial.
+ */
+export function planContinuation(
+  prompt: string,
+  partial: string,
+  maxTokens: number,
+  seed: number | null | undefined,
+  stop: readonly string[] = [],
+): PlannedOutput {
+  const given = tokensCovering(prompt, partial, seed, stop);
+  if (given === undefined) return planOutput(prompt + partial, maxTokens, seed, stop);
+  const plan = planOutput(prompt, given + maxTokens, seed, stop);
+  return { tokens: plan.tokens.slice(given), finishReason: plan.finishReason };
+}
+
+/** How many planned tokens of the prompt's answer spell `partial` exactly, if they do. */
+function tokensCovering(
+  prompt: string,
+  partial: string,
+  seed: number | null | undefined,
+  stop: readonly string[],
+): number | undefined {
+  if (partial === '') return 0;
+  const plan = planOutput(prompt, Number.MAX_SAFE_INTEGER, seed, stop);
+  let text = '';
+  for (let i = 0; i < plan.tokens.length; i++) {
+    text += plan.tokens[i];
+    if (text === partial) return i + 1;
+    if (!partial.startsWith(text)) return undefined;
+  }
+  return undefined;
+}
+
+/** Words an answer can end with: a raw prompt ending in one may be a prompt plus a partial answer. */
+const LAST_WORD = new RegExp(
+  `(?:${WORDS.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`,
+  'u',
+);
+
+/**
+ * Splits a raw prompt (completions, llama.cpp /completion) that continues a
+ * partial answer into the original prompt and the partial answer: the earliest
+ * split whose prompt plans an answer starting with the rest. A prompt that ends
+ * the usual way (e.g. "assistant:") is not searched.
+ */
+export function splitContinuation(
+  raw: string,
+  seed: number | null | undefined,
+  stop: readonly string[] = [],
+): { readonly prompt: string; readonly continuation?: string } {
+  if (!LAST_WORD.test(raw)) return { prompt: raw };
+  // An answer has at most 255 tokens; no word is longer than 8 characters plus its space.
+  const from = Math.max(1, raw.length - 255 * 9);
+  for (let at = from; at < raw.length; at++) {
+    const partial = raw.slice(at);
+    if (!WORDS.some((word) => partial.startsWith(word))) continue;
+    if (tokensCovering(raw.slice(0, at), partial, seed, stop) !== undefined) {
+      return { prompt: raw.slice(0, at), continuation: partial };
+    }
+  }
+  return { prompt: raw };
+}

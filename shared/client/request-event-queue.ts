@@ -114,6 +114,7 @@ export class RequestEventQueue implements AsyncIterable<ClientEvent> {
       errorMessage: message,
       timestampMs: Date.now(),
       e2eMs: null,
+      resumes: 0,
     };
   }
 }

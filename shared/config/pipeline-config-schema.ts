@@ -104,6 +104,12 @@ export const modelEndpointSchema = z
     apiKey: z.string().optional(),
     /** Max concurrent calls (bulkhead). Default 64. */
     maxConcurrent: positiveInt.default(64),
+    /**
+     * The server can continue a partial answer, so a generation interrupted mid-answer is resumed
+     * (vLLM/SGLang `continue_final_message`, llama.cpp). Default: true for llamacpp, false otherwise
+     * (OpenAI's hosted API cannot; there an interrupted answer ends with KPO_MODEL_STREAM).
+     */
+    continuation: z.boolean().optional(),
   })
   .strict();
 

@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   KPO_HISTORY_CORRUPT: 'the session history in Redis could not be read',
   KPO_RETRIEVAL: 'the retriever failed',
   KPO_REDIS: 'Redis failed, refused a command or timed out',
+  KPO_GENERATION_LEASE_LOST:
+    'another inference worker took over a request (this one lost its generation lease) and this one stopped',
   KPO_KAFKA: 'the Kafka client failed',
   KPO_EVENT_GAP: 'a client missed events of its request (a gap in their seqs)',
   KPO_MODEL_SETUP: 'the local model or its engine could not be fetched, checked or loaded',

@@ -107,6 +107,8 @@ export interface ClientEvent {
   timestampMs: number;
   /** Terminal events: time from the request's createdAtMs to this event. */
   e2eMs: number | null;
+  /** Terminal events: how many times the answer's generation was resumed by another worker after a crash or partition move (0 = generated in one go). */
+  resumes: number;
 }
 
 /** Kinds of client events. */
@@ -177,7 +179,7 @@ export interface RetrievedDocument {
   source: string;
 }
 
-/** A coalesced run of generated tokens (llm.tokens.raw and llm.tokens.post). (requestId, seq, attempt) is its de-dup identity. */
+/** A coalesced run of generated tokens (llm.tokens.raw and llm.tokens.post). (requestId, generationId, seq) is its de-dup identity. */
 export interface TokenChunk {
   /** The request this chunk belongs to. */
   requestId: string;
@@ -207,6 +209,10 @@ export interface TokenChunk {
   requestCreatedAtMs: number;
   /** On the first and the final chunk: the user turn, so the stream stage can append the exchange to history. */
   userTurn: string | null;
+  /** Identity of the generation that wrote this chunk; a generation resumed by another worker keeps it, so one answer has one ID. The stream stage keeps the first it sees per request and refuses chunks of any other. Empty: written without a generation identity. */
+  generationId: string;
+  /** How many times the generation had been resumed by another worker (crash or partition move) when this chunk was written. */
+  resumes: number;
 }
 
 /** Latency of one generation. */

@@ -20,6 +20,11 @@ export interface AdapterExtras {
   readonly batching?: boolean;
 }
 
+/** Whether the endpoint is asked to continue partial answers: its `continuation` field, else by kind. */
+function continues(config: ModelEndpointConfig): boolean {
+  return config.continuation ?? config.kind === 'llamacpp';
+}
+
 export function createModelClient(config: ModelEndpointConfig, extras: AdapterExtras = {}): ModelClient {
   const apiKey = process.env['MODEL_API_KEY'] ?? config.apiKey;
   const base = { name: config.name, baseUrl: config.url, ...(apiKey === undefined ? {} : { apiKey }) };
@@ -33,6 +38,7 @@ export function createModelClient(config: ModelEndpointConfig, extras: AdapterEx
         ...base,
         ...(extras.api === undefined ? {} : { api: extras.api }),
         ...(extras.batching === undefined ? {} : { batching: extras.batching }),
+        continuation: continues(config),
       });
   }
 }

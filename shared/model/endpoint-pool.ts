@@ -79,6 +79,12 @@ export class EndpointPool {
     return { endpoint, request: hints === undefined ? request : { ...request, hints } };
   }
 
+  /** Every endpoint serving the model can continue a partial answer, so an interrupted answer can be resumed. */
+  continues(model: string): boolean {
+    const serving = this.endpoints.filter((endpoint) => endpoint.serves(model));
+    return serving.length > 0 && serving.every((endpoint) => endpoint.capabilities.continuation === true);
+  }
+
   /** An endpoint serving the request's model, taking calls, and not in `tried`. */
   hasUntried(request: GenerationRequest, tried: ReadonlySet<string>): boolean {
     return this.endpoints.some(

@@ -57,7 +57,13 @@ function slotOf(final: JsonObject): number | undefined {
 
 export class LlamaCppClient implements ModelClient {
   readonly name: string;
-  readonly capabilities: ModelCapabilities = { batching: false, slots: true, prefixCache: true };
+  readonly capabilities: ModelCapabilities = {
+    batching: false,
+    slots: true,
+    prefixCache: true,
+    // /completion continues any raw prompt: flatPrompt() appends the partial answer.
+    continuation: true,
+  };
   private readonly baseUrl: string;
 
   constructor(private readonly options: LlamaCppClientOptions) {

@@ -30,6 +30,11 @@ export interface OpenAiClientOptions {
   readonly batching?: boolean;
   /** The server reports cached_tokens. Default true. */
   readonly prefixCache?: boolean;
+  /**
+   * The server continues a partial final assistant message (vLLM, SGLang, llama.cpp's server:
+   * `continue_final_message`) or a raw completions prompt. Default false: OpenAI's hosted API cannot.
+   */
+  readonly continuation?: boolean;
 }
 
 function samplingBody(request: GenerationRequest): Record<string, unknown> {
@@ -43,6 +48,16 @@ function samplingBody(request: GenerationRequest): Record<string, unknown> {
     ...(params.stop === undefined || params.stop.length === 0 ? {} : { stop: params.stop }),
     stream: true,
     stream_options: { include_usage: true },
+  };
+}
+
+/** The chat turns; a continuation is the last assistant message, continued rather than answered anew. */
+function chatMessages(request: GenerationRequest): Record<string, unknown> {
+  if (request.continuation === undefined) return { messages: request.messages };
+  return {
+    messages: [...request.messages, { role: 'assistant', content: request.continuation }],
+    continue_final_message: true,
+    add_generation_prompt: false,
   };
 }
 
@@ -65,13 +80,14 @@ export class OpenAiCompatibleClient implements ModelClient {
       batching: options.batching ?? false,
       slots: false,
       prefixCache: options.prefixCache ?? true,
+      continuation: options.continuation ?? false,
     };
   }
 
   async *generate(request: GenerationRequest, options: CallOptions = {}): AsyncGenerator<GenerationEvent> {
     const chat = (this.options.api ?? 'chat') === 'chat';
     const body = chat
-      ? { ...samplingBody(request), messages: request.messages }
+      ? { ...samplingBody(request), ...chatMessages(request) }
       : { ...samplingBody(request), prompt: flatPrompt(request) };
     const url = `${this.baseUrl}/v1/${chat ? 'chat/completions' : 'completions'}`;
     const tracker = new GenerationTracker(this.name);

@@ -19,7 +19,12 @@ export interface TgiClientOptions {
 
 export class TgiClient implements ModelClient {
   readonly name: string;
-  readonly capabilities: ModelCapabilities = { batching: false, slots: false, prefixCache: false };
+  readonly capabilities: ModelCapabilities = {
+    batching: false,
+    slots: false,
+    prefixCache: false,
+    continuation: false,
+  };
   private readonly baseUrl: string;
 
   constructor(private readonly options: TgiClientOptions) {

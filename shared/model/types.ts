@@ -58,6 +58,12 @@ export interface GenerationRequest {
   readonly hints?: RoutingHints;
   /** Session and prefix hashes for cache-aware routing; absent = route on load alone. */
   readonly routing?: RequestRouting;
+  /**
+   * A partial answer to continue (resumable generation): the model extends this same assistant message.
+   * Chat endpoints get it as the last assistant message with continuation on; completion-style endpoints
+   * get the flat prompt followed by it. Only sent to endpoints with capabilities.continuation.
+   */
+  readonly continuation?: string;
 }
 
 export type FinishReason = 'stop' | 'length' | 'cancelled' | 'error';
@@ -106,6 +112,8 @@ export interface ModelCapabilities {
   readonly slots: boolean;
   /** The server reports prefix-cache hits. */
   readonly prefixCache: boolean;
+  /** The server can continue a partial answer (GenerationRequest.continuation). Absent = false. */
+  readonly continuation?: boolean;
 }
 
 export interface CallOptions {

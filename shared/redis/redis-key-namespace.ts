@@ -29,7 +29,7 @@ export class RedisKeyNamespace {
     return `${this.prefix}:gen-lease:{${sessionId}}:${requestId}`;
   }
 
-  /** Whether a request's tokens started going out ("started") or its stream ended ("done"). */
+  /** A request's recorded generation progress (JSON), or "done" once its stream ended. */
   generationState(sessionId: string, requestId: string): string {
     return `${this.prefix}:gen-state:{${sessionId}}:${requestId}`;
   }

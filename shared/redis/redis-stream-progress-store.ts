@@ -66,6 +66,9 @@ function parseProgress(raw: string): StreamProgress | null {
         requestCreatedAtMs: typeof value.requestCreatedAtMs === 'number' ? value.requestCreatedAtMs : 0,
         pendingTerminal: value.pendingTerminal ?? null,
         terminated: value.terminated,
+        generationId: typeof value.generationId === 'string' ? value.generationId : null,
+        resumes: typeof value.resumes === 'number' ? value.resumes : 0,
+        version: typeof value.version === 'number' ? value.version : 0,
       };
     }
   } catch {

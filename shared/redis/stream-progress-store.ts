@@ -36,6 +36,12 @@ export interface StreamProgress {
   readonly pendingTerminal: PendingTerminal | null;
   /** True once the terminal event was written. */
   readonly terminated: boolean;
+  /** The generation whose chunks are accepted (the first one seen); null before any chunk. */
+  readonly generationId: string | null;
+  /** Resumptions of that generation seen so far (reported on the terminal event). */
+  readonly resumes: number;
+  /** Counts saves: a worker whose copy is older than the saved one reloads it (someone else went on meanwhile). */
+  readonly version: number;
 }
 
 export interface StreamProgressStore {

@@ -74,6 +74,8 @@ export function createInferenceStage(
     cancels,
     flushTokens: options.flushTokens,
     flushIntervalMs: options.flushIntervalMs,
+    continues: (model) => pool.continues(model),
+    maxResumes: options.maxResumes,
     ...(extras.onResult === undefined ? {} : { onResult: extras.onResult }),
     ...(extras.guard === undefined ? {} : { guard: extras.guard }),
     ...(extras.terminalTopic === undefined ? {} : { terminalTopic: extras.terminalTopic }),

@@ -1,104 +1,171 @@
 /**
  * Keeps a request's tokens from being generated twice by different workers
  * (see shared/redis/generation-lease-store.ts): claims the request before the
- * model call, renews the claim while tokens flow, and says what to do when
- * another worker has it. If the lease store is unreachable the guard steps
- * aside — the request is generated anyway (at-least-once) and counted.
+ * model call, records every chunk before it is sent, renews the claim while
+ * tokens flow, and says what to do when another worker has it.
+ *
+ * Fails closed: while the lease store is unreachable the guard waits (up to
+ * `unavailableMs`, then the attempt fails retryably) instead of generating
+ * unguarded; when the lease is lost (renewal or a record refused) the claim's
+ * signal aborts and nothing more may be sent.
  */
 import { randomUUID } from 'node:crypto';
-import type { GenerationLeaseStore } from '../../shared/redis/generation-lease-store.ts';
+import type { GenerationLeaseStore, GenerationProgress } from '../../shared/redis/generation-lease-store.ts';
 import { abortableSleep } from '../../shared/runtime/abortable-sleep.ts';
-import { KpoError } from '../../shared/errors/kpo-error.ts';
+import { KpoError, toKpoError } from '../../shared/errors/kpo-error.ts';
 
 export interface GenerationGuardOptions {
   readonly store: GenerationLeaseStore;
   /** A claim not renewed for this long counts as abandoned (its worker died). Default 6000 ms. */
   readonly leaseMs?: number;
-  /** How often a waiting worker looks again. Default 250 ms. */
+  /** How often a waiting worker looks again, and how often a failed store call is retried. Default 250 ms. */
   readonly pollMs?: number;
-  /** The store failed; the request goes on unguarded. Must not throw. */
-  readonly onUnguarded?: (error: unknown) => void;
+  /** How long a store call may keep failing (Redis down or restarting) before the attempt fails. Default 15000 ms. */
+  readonly unavailableMs?: number;
+  /** A store call failed (it is retried); for logs. Must not throw. */
+  readonly onStoreError?: (error: unknown) => void;
 }
 
 export type ClaimOutcome =
-  /** Generate; call the claim's methods as the stream goes. */
+  /** Generate (claim.progress null) or resume after the recorded progress; call the claim's methods as the stream goes. */
   | { readonly kind: 'generate'; readonly claim: GenerationClaim }
   /** Another worker finished this request: nothing to do. */
   | { readonly kind: 'already-done' }
-  /** An earlier worker sent tokens and died: end the request with an error, never a second stream. */
+  /** An earlier worker sent tokens and left no readable record: end the request with an error, never a second stream. */
   | { readonly kind: 'interrupted'; readonly claim: GenerationClaim };
 
 export interface GenerationClaim {
-  /** Before the first token goes out. */
-  started(): Promise<void>;
+  /** A fresh identity for a new generation; resumptions keep progress.generationId. */
+  readonly generationId: string;
+  /** What earlier owners recorded (null: nothing went out yet). */
+  readonly progress: GenerationProgress | null;
+  /** Aborts when the lease is lost: stop generating and send nothing more. */
+  readonly signal: AbortSignal;
+  /** Records a chunk before it is sent; throws KPO_GENERATION_LEASE_LOST when another worker owns the request. */
+  record(progress: Omit<GenerationProgress, 'owner'>): Promise<void>;
   /** The stream ended (any outcome that reached the client). */
   finished(): Promise<void>;
-  /** Failed before any token: a retry may generate afresh. */
+  /** Stopped without ending the stream: the next owner generates afresh or resumes. */
   released(): Promise<void>;
 }
-
-const UNGUARDED: GenerationClaim = {
-  started: async () => undefined,
-  finished: async () => undefined,
-  released: async () => undefined,
-};
 
 export class GenerationGuard {
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly unavailableMs: number;
 
   constructor(private readonly options: GenerationGuardOptions) {
     this.leaseMs = options.leaseMs ?? 6_000;
     this.pollMs = options.pollMs ?? 250;
+    this.unavailableMs = options.unavailableMs ?? 15_000;
   }
 
   /** Resolves once this worker may act; waits (abortably) while another worker holds the request. */
   async claim(sessionId: string, requestId: string, signal: AbortSignal): Promise<ClaimOutcome> {
     const owner = randomUUID();
+    const context = { requestId, sessionId, stage: 'inference' };
     for (;;) {
-      let acquisition;
-      try {
-        acquisition = await this.options.store.acquire(sessionId, requestId, owner, this.leaseMs);
-      } catch (error) {
-        this.options.onUnguarded?.(error);
-        return { kind: 'generate', claim: UNGUARDED };
-      }
+      const acquisition = await this.withStore(
+        () => this.options.store.acquire(sessionId, requestId, owner, this.leaseMs),
+        signal,
+        context,
+      );
       if (acquisition.kind === 'done') return { kind: 'already-done' };
       if (acquisition.kind === 'acquired') {
-        const claim = this.heldClaim(sessionId, requestId, owner);
-        return acquisition.startedBefore ? { kind: 'interrupted', claim } : { kind: 'generate', claim };
+        const claim = this.heldClaim(sessionId, requestId, owner, acquisition.progress);
+        return acquisition.unreadable ? { kind: 'interrupted', claim } : { kind: 'generate', claim };
       }
-      if (!(await abortableSleep(this.pollMs, signal))) {
-        throw signal.reason instanceof Error
-          ? signal.reason
-          : new KpoError('KPO_CANCELLED', 'stopped waiting for another worker to finish the request', {
-              retryable: true,
-              context: { requestId, sessionId, stage: 'inference' },
-            });
+      if (!(await abortableSleep(this.pollMs, signal))) throw stopped(signal, context);
+    }
+  }
+
+  /** Runs a store call, retrying failures every pollMs for up to unavailableMs (fail closed, never unguarded). */
+  private async withStore<T>(
+    call: () => Promise<T>,
+    signal: AbortSignal,
+    context: { requestId: string; sessionId: string; stage: string },
+  ): Promise<T> {
+    const giveUpAt = Date.now() + this.unavailableMs;
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        this.options.onStoreError?.(error);
+        if (Date.now() >= giveUpAt) {
+          throw new KpoError('KPO_REDIS', 'the generation lease store stayed unreachable', {
+            retryable: true,
+            cause: error,
+            context,
+          });
+        }
+        if (!(await abortableSleep(this.pollMs, signal))) throw stopped(signal, context);
       }
     }
   }
 
-  private heldClaim(sessionId: string, requestId: string, owner: string): GenerationClaim {
+  private heldClaim(
+    sessionId: string,
+    requestId: string,
+    owner: string,
+    progress: GenerationProgress | null,
+  ): GenerationClaim {
     const { store } = this.options;
+    const lost = new AbortController();
+    const context = { requestId, sessionId, stage: 'inference' };
+    const lostError = (): KpoError =>
+      new KpoError('KPO_GENERATION_LEASE_LOST', 'another worker took over the generation', { context });
+    let renewing = false;
     const renewal = setInterval(
       () => {
+        if (renewing) return;
+        renewing = true;
         store
           .renew(sessionId, requestId, owner, this.leaseMs)
-          .catch((error: unknown) => this.options.onUnguarded?.(error));
+          .then((held) => {
+            if (!held) lost.abort(lostError());
+          })
+          // An unreachable store is not a lost lease: records fail closed meanwhile, and the lease is taken back
+          // on reconnect unless another worker recorded progress since.
+          .catch((error: unknown) => this.options.onStoreError?.(error))
+          .finally(() => {
+            renewing = false;
+          });
       },
       Math.max(50, Math.floor(this.leaseMs / 3)),
     );
     renewal.unref();
-    const quietly = async (operation: () => Promise<void>): Promise<void> => {
+    const end = async (operation: () => Promise<void>): Promise<void> => {
       clearInterval(renewal);
-      await operation().catch((error: unknown) => this.options.onUnguarded?.(error));
+      // Best effort: a lease not ended lapses after leaseMs, and "done" not written only costs a later skip.
+      await operation().catch((error: unknown) => this.options.onStoreError?.(error));
     };
     return {
-      started: () =>
-        store.markStarted(sessionId, requestId).catch((error: unknown) => this.options.onUnguarded?.(error)),
-      finished: () => quietly(() => store.finish(sessionId, requestId, owner)),
-      released: () => quietly(() => store.release(sessionId, requestId, owner)),
+      generationId: progress?.generationId ?? randomUUID(),
+      progress,
+      signal: lost.signal,
+      record: async (next) => {
+        if (lost.signal.aborted) throw lostError();
+        const outcome = await this.withStore(
+          () => store.record(sessionId, requestId, owner, this.leaseMs, { ...next, owner }),
+          lost.signal,
+          context,
+        );
+        if (outcome === 'lost') {
+          lost.abort(lostError());
+          throw lostError();
+        }
+      },
+      finished: () => end(() => store.finish(sessionId, requestId, owner)),
+      released: () => end(() => store.release(sessionId, requestId, owner)),
     };
   }
+}
+
+function stopped(signal: AbortSignal, context: { requestId: string; sessionId: string }): KpoError {
+  return signal.reason instanceof Error
+    ? toKpoError(signal.reason)
+    : new KpoError('KPO_CANCELLED', 'stopped waiting for the generation lease', {
+        retryable: true,
+        context: { ...context, stage: 'inference' },
+      });
 }

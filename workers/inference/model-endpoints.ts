@@ -37,6 +37,8 @@ export function inferenceEndpoints(
     url,
     models: [],
     maxConcurrent: 64,
+    // The simulator (and infra/local-model) continue partial answers.
+    continuation: true,
   }));
   return { configs, batchCapable: new Set([...configs.map((c) => c.name), ...batchEndpoints]) };
 }

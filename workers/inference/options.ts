@@ -43,6 +43,11 @@ export const inferenceOptionsSchema = z
     rememberedCancels: z.number().int().positive().default(10_000),
     /** How long such a cancel is remembered, ms. Default 600000 (10 min). */
     rememberCancelMs: z.number().int().positive().default(600_000),
+    /**
+     * Resumptions of one answer at most, when its endpoints can continue a partial answer (a broken model
+     * stream, or its worker died or lost the partition mid-answer). 0 = never resume. Default 3.
+     */
+    maxResumes: z.number().int().nonnegative().default(3),
   })
   .strict();
 

@@ -19,6 +19,7 @@ export function tokenEvent(identity: EventIdentity, seq: number, text: string, n
     errorMessage: null,
     timestampMs: nowMs,
     e2eMs: null,
+    resumes: 0,
   };
 }
 
@@ -28,6 +29,7 @@ export function terminalEvent(
   terminal: PendingTerminal,
   requestCreatedAtMs: number,
   nowMs: number,
+  resumes: number,
 ): ClientEvent {
   return {
     requestId: identity.requestId,
@@ -40,6 +42,7 @@ export function terminalEvent(
     errorMessage: terminal.errorMessage,
     timestampMs: nowMs,
     e2eMs: requestCreatedAtMs > 0 ? Math.max(0, nowMs - requestCreatedAtMs) : null,
+    resumes,
   };
 }
 

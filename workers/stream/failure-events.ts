@@ -46,6 +46,7 @@ export function clientEventForFailure(
     errorMessage: failure.error.message,
     timestampMs: nowMs,
     e2eMs: created > 0 ? Math.max(0, nowMs - created) : null,
+    resumes: 0,
   };
 }
 
@@ -70,5 +71,7 @@ export function terminalChunkForFailure(
     replyTo: options.replyTo ?? null,
     requestCreatedAtMs: options.requestCreatedAtMs ?? 0,
     userTurn: null,
+    generationId: '',
+    resumes: 0,
   };
 }

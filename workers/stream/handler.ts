@@ -2,7 +2,10 @@
  * The stream stage: TokenChunk (llm.tokens.post) → ClientEvent (llm.output or
  * the request's replyTo), keyed by session ID.
  *
- * Per request: chunks are re-sequenced by seq and repeats dropped; text is
+ * Per request: the first generation seen (TokenChunk.generationId) is kept
+ * and chunks of any other are refused — two generations never splice into
+ * one answer (a resumed generation keeps its ID and continues after the last
+ * seq); chunks are re-sequenced by seq and repeats dropped; text is
  * coalesced (written when flushIntervalMs passed since the last token event,
  * or flushChars are waiting, or the request ends; otherwise a timer writes
  * it); events get contiguous seqs from 0; exactly one terminal event ends the
@@ -13,7 +16,9 @@
  * Every step is idempotent against the request's state, so a retried or
  * replayed chunk finishes what a failed try left undone and never repeats an
  * event. The state is saved to the progress store after each chunk, so the
- * worker that takes the session over after a crash resumes it.
+ * worker that takes the session over after a crash resumes it; a worker whose
+ * copy in memory is older than the saved one (the partition went away and came
+ * back) reloads it first.
  */
 import { LRUCache } from 'lru-cache';
 import { toKpoError, type KpoError } from '../../shared/errors/kpo-error.ts';
@@ -61,8 +66,10 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
   }
 
   async handle(input: TokenChunk, context: HandlerContext<ClientEvent>): Promise<void> {
-    const stream = await this.streamFor(input);
+    const cached = this.streams.get(input.requestId);
+    const stream = cached ?? (await this.loadStream(input));
     await stream.exclusive(async () => {
+      if (cached !== undefined && (await this.reloadIfStale(stream, input, context))) return;
       stream.latestContext = context;
       this.accept(stream, input);
       await this.drain(stream, context);
@@ -81,15 +88,30 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
     this.streams.clear();
   }
 
-  private async streamFor(chunk: TokenChunk): Promise<RequestStream> {
-    const known = this.streams.get(chunk.requestId);
-    if (known) return known;
+  private async loadStream(chunk: TokenChunk): Promise<RequestStream> {
     const progress = await this.deps.progress.load(chunk.sessionId, chunk.requestId);
     const stream =
       this.streams.get(chunk.requestId) ??
       new RequestStream(chunk.requestId, chunk.sessionId, progress, this.options.maxPendingChunks);
     this.streams.set(chunk.requestId, stream);
     return stream;
+  }
+
+  /**
+   * Another worker went on with the request since this copy was saved (its partition moved away and
+   * came back): drop the copy and handle the chunk on the saved state. True when it did.
+   */
+  private async reloadIfStale(
+    stream: RequestStream,
+    chunk: TokenChunk,
+    context: HandlerContext<ClientEvent>,
+  ): Promise<boolean> {
+    const saved = await this.deps.progress.load(chunk.sessionId, chunk.requestId);
+    if (saved === null || saved.version <= stream.version) return false;
+    stream.cancelTimer();
+    if (this.streams.get(chunk.requestId) === stream) this.streams.delete(chunk.requestId);
+    await this.handle(chunk, context);
+    return true;
   }
 
   /** Takes the chunk into the request's state (at most once). */
@@ -103,6 +125,7 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
       stream.requestCreatedAtMs = chunk.requestCreatedAtMs;
       stream.dirty = true;
     }
+    if (chunk.seq !== OUT_OF_BAND_SEQ && !this.sameGeneration(stream, chunk)) return;
     if (chunk.seq === OUT_OF_BAND_SEQ) {
       stream.dirty = true;
       stream.pendingTerminal = terminalOfFinalChunk({ ...chunk, final: true });
@@ -124,6 +147,7 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
     if (outcome.kind !== 'released') return;
     stream.dirty = true;
     for (const released of outcome.chunks) {
+      stream.resumes = Math.max(stream.resumes, released.resumes);
       stream.heldText += released.text;
       stream.assistantText += released.text;
       if (released.userTurn !== null) stream.userTurn = released.userTurn;
@@ -133,6 +157,33 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
         break;
       }
     }
+  }
+
+  /**
+   * The request keeps the first generation it saw. A chunk of another one is refused: it would splice two
+   * answers. When that other generation ends (its final chunk), the answer the client has cannot be
+   * completed any more (the first generation stopped, or it would not have been replaced): the request ends
+   * with an error after what was sent.
+   */
+  private sameGeneration(stream: RequestStream, chunk: TokenChunk): boolean {
+    if (stream.generationId === null) {
+      stream.generationId = chunk.generationId;
+      stream.dirty = true;
+      return true;
+    }
+    if (chunk.generationId === stream.generationId) return true;
+    if (chunk.final) {
+      stream.dirty = true;
+      stream.pendingTerminal = {
+        type: 'error',
+        usage: null,
+        errorCode: 'KPO_MODEL_STREAM',
+        errorMessage:
+          'the answer was interrupted and generated again from the start; the second generation was refused',
+      };
+      stream.resequencer.discardPending();
+    }
+    return false;
   }
 
   /** Writes whatever is due: held text, then the terminal. Safe to repeat. */
@@ -149,7 +200,14 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
     const terminal = stream.pendingTerminal;
     if (terminal === null) return;
     if (terminal.type === 'done') await this.appendHistory(stream);
-    const event = terminalEvent(stream, stream.nextEventSeq, terminal, stream.requestCreatedAtMs, this.now());
+    const event = terminalEvent(
+      stream,
+      stream.nextEventSeq,
+      terminal,
+      stream.requestCreatedAtMs,
+      this.now(),
+      stream.resumes,
+    );
     await context.emit(event, this.emitOptions(stream, event.seq));
     stream.nextEventSeq += 1;
     stream.terminated = true;
@@ -211,7 +269,9 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
 
   private async save(stream: RequestStream): Promise<void> {
     if (!stream.dirty) return;
-    await this.deps.progress.save(stream.sessionId, stream.requestId, stream.toProgress());
+    const progress = { ...stream.toProgress(), version: stream.version + 1 };
+    await this.deps.progress.save(stream.sessionId, stream.requestId, progress);
+    stream.version = progress.version;
     stream.dirty = false;
   }
 

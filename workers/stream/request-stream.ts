@@ -20,6 +20,11 @@ export class RequestStream {
   requestCreatedAtMs: number;
   pendingTerminal: PendingTerminal | null;
   terminated: boolean;
+  /** The generation whose chunks this request takes (the first seen); others are refused. */
+  generationId: string | null;
+  resumes: number;
+  /** Version of the progress this state was loaded from or last saved as. */
+  version: number;
   /** When the last token event went out (−∞ = never: the first text goes out at once). */
   lastFlushAtMs = Number.NEGATIVE_INFINITY;
   flushTimer: NodeJS.Timeout | undefined;
@@ -46,6 +51,9 @@ export class RequestStream {
     this.requestCreatedAtMs = progress?.requestCreatedAtMs ?? 0;
     this.pendingTerminal = progress?.pendingTerminal ?? null;
     this.terminated = progress?.terminated ?? false;
+    this.generationId = progress?.generationId ?? null;
+    this.resumes = progress?.resumes ?? 0;
+    this.version = progress?.version ?? 0;
   }
 
   /** Runs work on this request after any work already queued on it. */
@@ -66,6 +74,9 @@ export class RequestStream {
       requestCreatedAtMs: this.requestCreatedAtMs,
       pendingTerminal: this.pendingTerminal,
       terminated: this.terminated,
+      generationId: this.generationId,
+      resumes: this.resumes,
+      version: this.version,
     };
   }
 

@@ -30,16 +30,16 @@ function routingSection(deps: StageDeps): { enabled: boolean; options: RoutingOp
   return { enabled: enabled && deps.config.endpoints.redisUrl !== undefined, options };
 }
 
-/** Redis-backed; when Redis fails the guard steps aside (at-least-once) and says so on stderr. */
+/** Redis-backed and fail closed: while Redis fails the guard waits (and says so on stderr), never generates unguarded. */
 function generationGuard(deps: StageDeps): GenerationGuard {
-  let unguarded = 0;
+  let failures = 0;
   return new GenerationGuard({
     store: new RedisGenerationLeaseStore(deps.redis(), new RedisKeyNamespace()),
-    onUnguarded: (error) => {
-      if (unguarded++ % 100 === 0) {
+    onStoreError: (error) => {
+      if (failures++ % 100 === 0) {
         const reason = error instanceof Error ? error.message : String(error);
         process.stderr.write(
-          `${JSON.stringify({ level: 'warn', stage: 'inference', msg: 'generation lease unavailable; generating unguarded', reason, count: unguarded })}\n`,
+          `${JSON.stringify({ level: 'warn', stage: 'inference', msg: 'generation lease store failing; waiting for it', reason, count: failures })}\n`,
         );
       }
     },

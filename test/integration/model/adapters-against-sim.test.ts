@@ -137,6 +137,33 @@ describe('model adapters against the simulator', () => {
     assert.equal(await simMetric(sim.url, 'kpo_sim_active_sequences'), 0);
   });
 
+  it('a continued partial answer reads like the uninterrupted one: chat, completions and llama.cpp', async () => {
+    const clients = [
+      new OpenAiCompatibleClient({ name: 'chat', baseUrl: sim.url, continuation: true }),
+      new OpenAiCompatibleClient({
+        name: 'completions',
+        baseUrl: sim.url,
+        api: 'completions',
+        continuation: true,
+      }),
+      new LlamaCppClient({ name: 'llamacpp', baseUrl: sim.url }),
+    ];
+    for (const client of clients) {
+      assert.equal(client.capabilities.continuation, true, client.name);
+      const ask = request(`continue this answer (${client.name})`, 20);
+      const whole = await collectGeneration(client, ask);
+      const partial = await collectGeneration(client, { ...ask, params: { maxTokens: 6 } });
+      const rest = await collectGeneration(client, {
+        ...ask,
+        params: { maxTokens: 14 },
+        continuation: partial.text,
+      });
+      assert.equal(partial.text + rest.text, whole.text, client.name);
+      assert.equal(rest.usage.completionTokens, 14, client.name);
+      assert.equal(rest.finishReason, whole.finishReason, client.name);
+    }
+  });
+
   it('multi-byte words from the simulator arrive intact', async () => {
     const client = new OpenAiCompatibleClient({ name: 'sim', baseUrl: sim.url });
     const texts = await Promise.all(

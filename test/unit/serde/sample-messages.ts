@@ -57,6 +57,8 @@ export function sampleMessages(): MessageByKind {
       replyTo: null,
       requestCreatedAtMs: 1_764_599_990_000,
       userTurn: 'what is Kafka?',
+      generationId: 'gen-1',
+      resumes: 1,
     },
     clientEvent: {
       requestId: 'req-1',
@@ -69,6 +71,7 @@ export function sampleMessages(): MessageByKind {
       errorMessage: null,
       timestampMs: 1_764_600_000_123,
       e2eMs: 123.5,
+      resumes: 1,
     },
     cancel: {
       requestId: 'req-1',

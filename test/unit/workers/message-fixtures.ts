@@ -40,6 +40,8 @@ export function tokenChunk(overrides: Partial<TokenChunk> = {}): TokenChunk {
     replyTo: null,
     requestCreatedAtMs: 1_000,
     userTurn: null,
+    generationId: 'gen-1',
+    resumes: 0,
     ...overrides,
   };
 }

@@ -101,6 +101,9 @@ test('stream progress round-trips and expires', async () => {
     requestCreatedAtMs: 5,
     pendingTerminal: { type: 'done' as const, usage: null, errorCode: null, errorMessage: null },
     terminated: false,
+    generationId: 'gen-1',
+    resumes: 1,
+    version: 3,
   };
   await store.save(session, 'r1', progress);
   assert.deepEqual(await store.load(session, 'r1'), progress);

@@ -33,6 +33,7 @@ test('a dead-lettered record becomes an error event that says what was wrong', (
     errorCode: 'KPO_PROMPT_TOO_LONG',
     errorMessage: 'the prompt needs 9000 tokens; the budget is 4096',
     timestampMs: 5_000,
+    resumes: 0,
     e2eMs: 1_000,
   });
 });
