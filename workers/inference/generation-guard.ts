@@ -113,7 +113,11 @@ export class GenerationGuard {
     const lost = new AbortController();
     const context = { requestId, sessionId, stage: 'inference' };
     const lostError = (): KpoError =>
-      new KpoError('KPO_GENERATION_LEASE_LOST', 'another worker took over the generation', { context });
+      // Retryable: the next attempt waits for the other worker to finish, then finds the request done.
+      new KpoError('KPO_GENERATION_LEASE_LOST', 'another worker took over the generation', {
+        retryable: true,
+        context,
+      });
     let renewing = false;
     const renewal = setInterval(
       () => {

@@ -7,6 +7,7 @@ import type { EmitOptions, HandlerContext } from '../../../../shared/runtime/sta
 import { CancelRegistry } from '../../../../workers/inference/cancel-registry.ts';
 import { InferenceHandler, type GenerateStream } from '../../../../workers/inference/handler.ts';
 import { promptRequest } from '../message-fixtures.ts';
+import { ANSWER_WORDS, wordsModel } from './words-model.ts';
 
 const input: AssembledPrompt = {
   request: promptRequest({
@@ -168,5 +169,55 @@ describe('InferenceHandler', () => {
     assert.equal(final.finishReason, 'error');
     assert.deepEqual(final.error, { code: 'KPO_MODEL_STREAM', message: 'cut' });
     assert.equal(emitted.map((e) => e.chunk.text).join(''), 'a b c');
+  });
+});
+
+describe('InferenceHandler resumption', () => {
+  it('a broken model stream is continued from the text sent so far: one answer, seqs going on, one generation', async () => {
+    const model = wordsModel({ 0: 5 });
+    const handler = new InferenceHandler({
+      generate: model.generate,
+      cancels: new CancelRegistry({ maxRemembered: 10, rememberMs: 60_000 }),
+      flushTokens: 2,
+      flushIntervalMs: 10_000,
+      continues: () => true,
+      resumeDelayMs: 1,
+    });
+    const { ctx, emitted } = context();
+    await handler.handle(input, ctx);
+    const chunks = emitted.map((e) => e.chunk);
+    assert.equal(chunks.map((c) => c.text).join(''), ANSWER_WORDS.join(''));
+    assert.deepEqual(
+      chunks.map((c) => c.seq),
+      chunks.map((_, i) => i),
+    );
+    assert.equal(new Set(chunks.map((c) => c.generationId)).size, 1);
+    const final = chunks.at(-1)!;
+    assert.equal(final.finishReason, 'stop');
+    assert.equal(final.resumes, 1);
+    assert.equal(final.usage?.completionTokens, ANSWER_WORDS.length);
+    const [, continued] = model.requests;
+    assert.equal(continued?.continuation, ANSWER_WORDS.slice(0, 4).join(''), 'the text of the chunks sent');
+    assert.equal(continued?.params.maxTokens, input.request.maxTokens - 4);
+  });
+
+  it('resumes at most maxResumes times, then ends with an error final chunk', async () => {
+    const model = wordsModel({ 0: 2, 1: 2, 2: 2 });
+    const handler = new InferenceHandler({
+      generate: model.generate,
+      cancels: new CancelRegistry({ maxRemembered: 10, rememberMs: 60_000 }),
+      flushTokens: 1,
+      flushIntervalMs: 10_000,
+      continues: () => true,
+      maxResumes: 2,
+      resumeDelayMs: 1,
+    });
+    const { ctx, emitted } = context();
+    await handler.handle(input, ctx);
+    const final = emitted.at(-1)!.chunk;
+    assert.equal(final.finishReason, 'error');
+    assert.equal(final.error?.code, 'KPO_MODEL_STREAM');
+    assert.equal(model.requests.length, 3);
+    assert.equal(emitted.map((e) => e.chunk.text).join(''), ANSWER_WORDS.slice(0, 6).join(''));
   });
 });

@@ -307,3 +307,72 @@ test('state stays bounded by maxRequests', async () => {
   for (let i = 0; i < 20; i += 1) await feed([tokenChunk({ requestId: `r${i}`, text: 'x' })]);
   assert.equal(handler.trackedRequests, 5);
 });
+
+test('chunks of a second generation are refused: two generations never splice into one answer', async () => {
+  const { emitted, feed } = setup();
+  const first = answer(['Kafka ', 'is ', 'a log.'], { generationId: 'gen-1' });
+  // The same answer generated again, cut into chunks at other places.
+  const second = answer(['Kaf', 'ka is', ' a log', '.'], { generationId: 'gen-2' });
+  await feed([first[0]!, first[1]!, ...second.slice(0, 3), first[2]!]);
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.equal(events.at(-1)?.type, 'done');
+  assert.equal(events.map((e) => e.text).join(''), 'Kafka is a log.');
+});
+
+test('a second generation that ends is refused too: the request ends with an error after what the client has', async () => {
+  const { emitted, feed, history } = setup();
+  const first = answer(['Kafka ', 'is ', 'a log.'], { generationId: 'gen-1' });
+  const second = answer(['Kaf', 'ka is', ' a log.'], { generationId: 'gen-2' });
+  await feed([first[0]!, first[1]!, ...second, first[2]!]);
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.equal(events.at(-1)?.type, 'error');
+  assert.equal(events.at(-1)?.errorCode, 'KPO_MODEL_STREAM');
+  assert.equal(events.map((e) => e.text).join(''), 'Kafka is ');
+  assert.deepEqual(await history.load('sess-1'), [], 'no history for an unfinished answer');
+});
+
+test('a resumed generation goes on after the last seq the client has, and done says how often it was resumed', async () => {
+  const { emitted, feed } = setup();
+  const chunks = answer(['one ', 'two ', 'three ', 'four'], { generationId: 'gen-1' });
+  const resumed = (chunk: TokenChunk, resumes: number): TokenChunk => ({ ...chunk, resumes });
+  // Worker 1 sent 0 and 1 and died; worker 2 re-sent 1 and went on; worker 3 re-sent 2 and finished.
+  await feed([
+    chunks[0]!,
+    chunks[1]!,
+    chunks[1]!,
+    resumed(chunks[2]!, 1),
+    resumed(chunks[2]!, 1),
+    resumed(chunks[3]!, 2),
+  ]);
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.equal(events.map((e) => e.text).join(''), 'one two three four');
+  assert.equal(events.at(-1)?.type, 'done');
+  assert.equal(events.at(-1)?.resumes, 2);
+});
+
+test('a worker whose partition comes back reloads the progress another worker saved meanwhile', async () => {
+  const shared = new InMemoryStreamProgressStore();
+  const history = new InMemoryConversationHistoryStore();
+  const make = () =>
+    new StreamHandler({
+      options: parseStreamOptions({ flushIntervalMs: 0 }),
+      history,
+      progress: shared,
+      now: () => NOW,
+    });
+  const emitted: RecordedEmit<ClientEvent>[] = [];
+  const chunks = answer(['one ', 'two ', 'three ', 'four ', 'five']);
+  const first = make();
+  const second = make();
+  for (const chunk of chunks.slice(0, 2)) await first.handle(chunk, recordingContext(emitted));
+  // The partition moves to the second worker, which streams on…
+  for (const chunk of chunks.slice(2, 4)) await second.handle(chunk, recordingContext(emitted));
+  // …and comes back to the first, which still holds its own older copy of the request in memory.
+  await first.handle(chunks[4]!, recordingContext(emitted));
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.equal(events.map((e) => e.text).join(''), 'one two three four five');
+});

@@ -1,0 +1,294 @@
+/**
+ * The chaos bench's run: the whole pipeline as real worker processes (two per
+ * stage), a reference pass of every prompt with no faults, then requests at
+ * `rate` per second from several clients (producers) on different partitions
+ * while: a random worker of a random stage is SIGKILLed every `killEveryMs`
+ * and restarted, the broker is restarted once, Redis is restarted once
+ * (SHUTDOWN SAVE and start again: a restart, not a data loss), the model
+ * simulators fail some calls (/admin/faults: errors, 429s, cut streams) and
+ * garbage records go into every topic. Everything is judged on the raw
+ * output topic, read by a consumer of its own (a client would hide repeats).
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { startLocalPipeline, type LocalPipeline } from '../../cli/local-pipeline/local-pipeline.ts';
+import { STAGE_NAMES, type PipelineConfig } from '../../shared/config/pipeline-config-schema.ts';
+import { partitionForKey } from '../../shared/client/session-partition.ts';
+import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
+import type { ProducerPort } from '../../shared/kafka/kafka-port.ts';
+import type { ClientEvent, PromptRequest } from '../../shared/messages/types.ts';
+import { createMessageCodecs, type MessageCodecs } from '../../shared/serde/create-message-codecs.ts';
+import { stackUp } from '../../infra/stack/local-stack.ts';
+import { stopProcess } from '../../infra/stack/service-process.ts';
+import { stackLayout } from '../../infra/stack/stack-layout.ts';
+import { writeTestPipelineConfig } from '../../test/helpers/test-pipeline-config.ts';
+import { OutputLedger, type ChaosFigures } from './output-ledger.ts';
+
+export interface ChaosOptions {
+  readonly durationMs: number;
+  readonly rate: number;
+  readonly clients: number;
+  readonly killEveryMs: number;
+  readonly prompts: number;
+  readonly maxTokens: number;
+  /** How long requests may take to end after the last one was sent. */
+  readonly drainTimeoutMs: number;
+  readonly log: (line: string) => void;
+}
+
+const PARTITIONS = 6;
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
+  const { env, config } = writeTestPipelineConfig(
+    // A SIGKILLed worker leaves its group after the session timeout: 10 s instead of 30 s.
+    {
+      stages: Object.fromEntries(
+        STAGE_NAMES.map((s) => [s, { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 }]),
+      ),
+    },
+    PARTITIONS,
+  );
+  const pipeline = await startLocalPipeline({
+    workerEnv: env,
+    modelReplicas: 2,
+    replicas: Object.fromEntries(STAGE_NAMES.map((s) => [s, 2])),
+    log: (line) => options.log(line),
+  });
+  const brokers = config.endpoints.kafkaBrokers ?? pipeline.config.endpoints.kafkaBrokers ?? [];
+  const kafka = new KafkajsClient({ brokers: [...brokers], clientId: 'kpo-chaos', logLevel: 'nothing' });
+  const codecs = await createMessageCodecs({
+    schemaRegistryUrl: pipeline.config.endpoints.schemaRegistryUrl!,
+  });
+  const ledger = new OutputLedger();
+  const reader = kafka.createConsumer({ groupId: `${config.groupPrefix}-chaos-reader`, maxWaitTimeMs: 100 });
+  const producers: ProducerPort[] = [];
+  try {
+    await reader.subscribe([pipeline.config.topics.output], { fromBeginning: true });
+    await reader.run({
+      onBatch: async (batch) => {
+        for (const record of batch.records) {
+          if (record.value === null) continue;
+          const event = await decodeOrNull(codecs, record.value);
+          if (event === null) ledger.garbageSeen += 1;
+          else ledger.event(event, Date.now());
+        }
+        return batch.records.length;
+      },
+    });
+    for (let i = 0; i < options.clients; i++) {
+      const producer = kafka.createProducer();
+      await producer.connect();
+      producers.push(producer);
+    }
+    const prompts = Array.from(
+      { length: options.prompts },
+      (_, i) => `chaos question ${i}: how do partitions move?`,
+    );
+    const send = sender(pipeline.config, codecs, producers, options, ledger);
+
+    // Reference: every prompt once with no faults; the simulator answers a prompt the same way every time.
+    options.log(`reference pass: ${prompts.length} prompts`);
+    const reference = new Map<string, string>();
+    const referenceIds = await Promise.all(prompts.map((prompt, i) => send(prompt, i, 'ref')));
+    await ledger.waitForTerminals(referenceIds, 120_000);
+    referenceIds.forEach((id, i) => reference.set(prompts[i]!, ledger.doneText(id) ?? ''));
+    ledger.forget(referenceIds);
+
+    await setFaults(pipeline, { errorRate: 0.03, rateLimitRate: 0.02, cutRate: 0.05 });
+    const chaos = new ChaosActions(pipeline, options.log);
+    const stopAt = Date.now() + options.durationMs;
+    const actions = [
+      chaos.killLoop(options.killEveryMs, stopAt),
+      chaos.garbageLoop(kafka, stopAt),
+      chaos.at(options.durationMs * 0.35, () => chaos.restartBroker()),
+      chaos.at(options.durationMs * 0.65, () => chaos.restartRedis()),
+    ];
+    const sentIds: string[] = [];
+    for (let i = 0; Date.now() < stopAt; i++) {
+      const prompt = prompts[i % prompts.length]!;
+      void send(prompt, i, 'run').then((id) => {
+        sentIds.push(id);
+        ledger.expect(id, reference.get(prompt) ?? '');
+      });
+      await sleep(1_000 / options.rate);
+    }
+    await Promise.allSettled(actions);
+    await setFaults(pipeline, { errorRate: 0, rateLimitRate: 0, cutRate: 0 });
+    options.log(`sent ${sentIds.length}; waiting for their ends`);
+    await ledger.waitForTerminals(sentIds, options.drainTimeoutMs).catch(() => undefined);
+    return ledger.figures(sentIds, {
+      kills: chaos.kills,
+      brokerRestart: chaos.brokerRestart,
+      redisRestart: chaos.redisRestart,
+    });
+  } finally {
+    await reader.close().catch(() => undefined);
+    await Promise.all(producers.map((p) => p.close().catch(() => undefined)));
+    await pipeline.stop();
+  }
+}
+
+async function decodeOrNull(codecs: MessageCodecs, value: Buffer): Promise<ClientEvent | null> {
+  try {
+    return await codecs.clientEvent.decode(value);
+  } catch {
+    return null;
+  }
+}
+
+/** Sends one prompt for a fresh session; client i owns the sessions of its partitions. */
+function sender(
+  config: PipelineConfig,
+  codecs: MessageCodecs,
+  producers: readonly ProducerPort[],
+  options: ChaosOptions,
+  ledger: OutputLedger,
+) {
+  return async (prompt: string, i: number, phase: string): Promise<string> => {
+    const client = i % producers.length;
+    const sessionId = sessionOnPartition(`${phase}-${i}`, client % PARTITIONS);
+    const requestId = `${phase}-${i}-${randomBytes(4).toString('hex')}`;
+    const request: PromptRequest = {
+      requestId,
+      sessionId,
+      tenant: '',
+      messages: [{ role: 'user', content: prompt }],
+      model: 'default',
+      params: { temperature: 0, topP: 1, seed: 7 },
+      stop: [],
+      maxTokens: options.maxTokens,
+      deadlineMs: null,
+      priority: 0,
+      replyTo: null,
+      metadata: {},
+      createdAtMs: Date.now(),
+    };
+    ledger.sent(requestId, request.createdAtMs);
+    const value = await codecs.promptRequest.encode(request);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await producers[client]!.send([{ topic: config.topics.prompts, key: sessionId, value }]);
+        return requestId;
+      } catch (error) {
+        // The broker may be restarting: a client retries its send.
+        if (attempt >= 30) throw error;
+        await sleep(1_000);
+      }
+    }
+  };
+}
+
+function sessionOnPartition(base: string, partition: number): string {
+  for (let n = 0; ; n++) {
+    const session = `${base}-${n}`;
+    if (partitionForKey(session, PARTITIONS) === partition) return session;
+  }
+}
+
+async function setFaults(pipeline: LocalPipeline, faults: Record<string, number>): Promise<void> {
+  await Promise.all(
+    pipeline.modelUrls.map((url) =>
+      fetch(`${url}/admin/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(faults),
+        signal: AbortSignal.timeout(5_000),
+      }),
+    ),
+  );
+}
+
+export interface Window {
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+class ChaosActions {
+  kills = 0;
+  brokerRestart: Window | undefined;
+  redisRestart: Window | undefined;
+
+  constructor(
+    private readonly pipeline: LocalPipeline,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async at(delayMs: number, action: () => Promise<void>): Promise<void> {
+    await sleep(delayMs);
+    await action().catch((error: unknown) => this.log(`chaos action failed: ${String(error)}`));
+  }
+
+  async killLoop(everyMs: number, stopAt: number): Promise<void> {
+    const restarts: Promise<unknown>[] = [];
+    while (Date.now() + everyMs < stopAt) {
+      await sleep(everyMs);
+      const stage = STAGE_NAMES[Math.floor(Math.random() * STAGE_NAMES.length)]!;
+      const ofStage = this.pipeline.workers.filter((w) => w.stage === stage);
+      const victim = ofStage[Math.floor(Math.random() * ofStage.length)];
+      if (victim === undefined) continue;
+      try {
+        process.kill(victim.pid, 'SIGKILL');
+      } catch {
+        continue;
+      }
+      this.kills += 1;
+      this.pipeline.workers.splice(this.pipeline.workers.indexOf(victim), 1);
+      this.log(`killed ${victim.name}`);
+      restarts.push(
+        this.pipeline.startWorker(stage).catch((error: unknown) => this.log(`restart: ${String(error)}`)),
+      );
+    }
+    await Promise.allSettled(restarts);
+  }
+
+  async garbageLoop(kafka: KafkajsClient, stopAt: number): Promise<void> {
+    const producer = kafka.createProducer();
+    await producer.connect();
+    const topics = Object.entries(this.pipeline.config.topics)
+      .filter(
+        ([name]) => name !== 'partitions' && name !== 'replicationFactor' && name !== 'deadLetterSuffix',
+      )
+      .map(([, topic]) => String(topic));
+    try {
+      while (Date.now() < stopAt) {
+        await sleep(2_000);
+        await producer
+          .send(
+            topics.map((topic) => ({
+              topic,
+              key: `garbage-${randomBytes(3).toString('hex')}`,
+              value: randomBytes(40),
+            })),
+          )
+          .catch(() => undefined);
+      }
+    } finally {
+      await producer.close().catch(() => undefined);
+    }
+  }
+
+  async restartBroker(): Promise<void> {
+    const startMs = Date.now();
+    this.log('restarting the broker');
+    await stopProcess(stackLayout().pidFile('kafka'));
+    await stackUp();
+    this.brokerRestart = { startMs, endMs: Date.now() };
+    this.log(`broker back after ${Date.now() - startMs} ms`);
+  }
+
+  async restartRedis(): Promise<void> {
+    const startMs = Date.now();
+    this.log('restarting Redis');
+    const url = this.pipeline.config.endpoints.redisUrl!;
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    await redis.connect();
+    await redis.shutdown('SAVE').catch(() => undefined);
+    redis.disconnect();
+    await stopProcess(stackLayout().pidFile('redis'), 5_000);
+    await stackUp();
+    this.redisRestart = { startMs, endMs: Date.now() };
+    this.log(`Redis back after ${Date.now() - startMs} ms`);
+  }
+}
