@@ -10,6 +10,7 @@
  * output topic, read by a consumer of its own (a client would hide repeats).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { startLocalPipeline, type LocalPipeline } from '../../cli/local-pipeline/local-pipeline.ts';
@@ -19,8 +20,7 @@ import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
 import type { ProducerPort } from '../../shared/kafka/kafka-port.ts';
 import type { ClientEvent, PromptRequest } from '../../shared/messages/types.ts';
 import { createMessageCodecs, type MessageCodecs } from '../../shared/serde/create-message-codecs.ts';
-import { stackUp } from '../../infra/stack/local-stack.ts';
-import { stopProcess } from '../../infra/stack/service-process.ts';
+import { readPid, startDetached, stopProcess } from '../../infra/stack/service-process.ts';
 import { stackLayout } from '../../infra/stack/stack-layout.ts';
 import { writeTestPipelineConfig } from '../../test/helpers/test-pipeline-config.ts';
 import { OutputLedger, type ChaosFigures } from './output-ledger.ts';
@@ -268,27 +268,83 @@ class ChaosActions {
     }
   }
 
+  /** SIGTERM (a clean shutdown) and the same broker process started again on its data. */
   async restartBroker(): Promise<void> {
     const startMs = Date.now();
     this.log('restarting the broker');
-    await stopProcess(stackLayout().pidFile('kafka'));
-    await stackUp();
+    await restartInPlace('kafka', async (pidFile) => {
+      await stopProcess(pidFile, 30_000);
+    });
+    const kafka = new KafkajsClient({
+      brokers: [...this.pipeline.config.endpoints.kafkaBrokers!],
+      logLevel: 'nothing',
+    });
+    await until(90_000, async () => {
+      const admin = kafka.createAdmin();
+      try {
+        await admin.connect();
+        await admin.listTopics();
+        return true;
+      } finally {
+        await admin.close().catch(() => undefined);
+      }
+    });
     this.brokerRestart = { startMs, endMs: Date.now() };
     this.log(`broker back after ${Date.now() - startMs} ms`);
   }
 
+  /** SHUTDOWN SAVE and the same server started again, loading its snapshot: a restart, not a data loss. */
   async restartRedis(): Promise<void> {
     const startMs = Date.now();
     this.log('restarting Redis');
     const url = this.pipeline.config.endpoints.redisUrl!;
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    redis.on('error', () => undefined);
-    await redis.connect();
-    await redis.shutdown('SAVE').catch(() => undefined);
-    redis.disconnect();
-    await stopProcess(stackLayout().pidFile('redis'), 5_000);
-    await stackUp();
+    const client = () => {
+      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      redis.on('error', () => undefined);
+      return redis;
+    };
+    await restartInPlace('redis', async (pidFile) => {
+      const redis = client();
+      await redis.connect();
+      await redis.shutdown('SAVE').catch(() => undefined);
+      redis.disconnect();
+      await stopProcess(pidFile, 10_000);
+    });
+    await until(30_000, async () => {
+      const redis = client();
+      try {
+        await redis.connect();
+        return (await redis.ping()) === 'PONG';
+      } finally {
+        redis.disconnect();
+      }
+    });
     this.redisRestart = { startMs, endMs: Date.now() };
     this.log(`Redis back after ${Date.now() - startMs} ms`);
+  }
+}
+
+/** Stops a local-stack service and starts the very same command line again (the stack's own start would wipe its data). */
+async function restartInPlace(
+  service: 'kafka' | 'redis',
+  stop: (pidFile: string) => Promise<void>,
+): Promise<void> {
+  const layout = stackLayout();
+  const pidFile = layout.pidFile(service);
+  const pid = readPid(pidFile);
+  if (pid === undefined) throw new Error(`${service} has no pid file: is the local stack running?`);
+  const [command, ...args] = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .filter((a) => a !== '');
+  await stop(pidFile);
+  startDetached({ command: command!, args, logFile: `${layout.logFile(service)}.restarted`, pidFile });
+}
+
+async function until(timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`not back within ${timeoutMs} ms`);
+    await sleep(250);
   }
 }
