@@ -18,7 +18,8 @@ import { STAGE_NAMES, type PipelineConfig } from '../../shared/config/pipeline-c
 import { partitionForKey } from '../../shared/client/session-partition.ts';
 import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
 import type { ProducerPort } from '../../shared/kafka/kafka-port.ts';
-import type { ClientEvent, PromptRequest } from '../../shared/messages/types.ts';
+import type { ClientEvent } from '../../shared/messages/types.ts';
+import { promptRequest } from '../../test/unit/workers/message-fixtures.ts';
 import { createMessageCodecs, type MessageCodecs } from '../../shared/serde/create-message-codecs.ts';
 import { readPid, startDetached, stopProcess } from '../../infra/stack/service-process.ts';
 import { stackLayout } from '../../infra/stack/stack-layout.ts';
@@ -149,21 +150,15 @@ function sender(
     const client = i % producers.length;
     const sessionId = sessionOnPartition(`${phase}-${i}`, client % PARTITIONS);
     const requestId = `${phase}-${i}-${randomBytes(4).toString('hex')}`;
-    const request: PromptRequest = {
+    const request = promptRequest({
       requestId,
       sessionId,
-      tenant: '',
       messages: [{ role: 'user', content: prompt }],
       model: 'default',
       params: { temperature: 0, topP: 1, seed: 7 },
-      stop: [],
       maxTokens: options.maxTokens,
-      deadlineMs: null,
-      priority: 0,
-      replyTo: null,
-      metadata: {},
       createdAtMs: Date.now(),
-    };
+    });
     ledger.sent(requestId, request.createdAtMs);
     const value = await codecs.promptRequest.encode(request);
     for (let attempt = 1; ; attempt++) {

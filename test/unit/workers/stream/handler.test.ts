@@ -231,7 +231,8 @@ test('events go to the request reply-to topic when it has one', async () => {
   assert.ok(emitted.every((e) => e.options?.topic === 'client.replies'));
 });
 
-test('a worker taking over mid-request continues the event seqs from the progress store', async () => {
+/** Stream workers sharing one progress store and one history, as workers of one stage share Redis. */
+function sharedStores() {
   const shared = new InMemoryStreamProgressStore();
   const history = new InMemoryConversationHistoryStore();
   const make = () =>
@@ -241,6 +242,11 @@ test('a worker taking over mid-request continues the event seqs from the progres
       progress: shared,
       now: () => NOW,
     });
+  return { history, make };
+}
+
+test('a worker taking over mid-request continues the event seqs from the progress store', async () => {
+  const { history, make } = sharedStores();
   const emitted: RecordedEmit<ClientEvent>[] = [];
   const chunks = answer(['one ', 'two ', 'three', '']);
   const first = make();
@@ -354,15 +360,7 @@ test('a resumed generation goes on after the last seq the client has, and done s
 });
 
 test('a worker whose partition comes back reloads the progress another worker saved meanwhile', async () => {
-  const shared = new InMemoryStreamProgressStore();
-  const history = new InMemoryConversationHistoryStore();
-  const make = () =>
-    new StreamHandler({
-      options: parseStreamOptions({ flushIntervalMs: 0 }),
-      history,
-      progress: shared,
-      now: () => NOW,
-    });
+  const { make } = sharedStores();
   const emitted: RecordedEmit<ClientEvent>[] = [];
   const chunks = answer(['one ', 'two ', 'three ', 'four ', 'five']);
   const first = make();
