@@ -51,6 +51,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     PARTITIONS,
   );
   const pipeline = await startLocalPipeline({
+    model: 'sim',
     workerEnv: env,
     modelReplicas: 2,
     replicas: Object.fromEntries(STAGE_NAMES.map((s) => [s, 2])),
