@@ -191,7 +191,7 @@ export function kafkaPortContract(adapter: string, makeClient: () => KafkaClient
       await produce(t, kafka, name, 40, 8);
       await waitFor(() => new Set(seen.map((r) => r.partition)).size === 2 && seen.length >= 40, {
         timeoutMs: 20_000,
-        what: `records of both partitions (got partitions ${[...new Set(seen.map((r) => r.partition))]})`,
+        what: `records of both partitions (got partitions ${[...new Set(seen.map((r) => r.partition))].join(',')})`,
       });
     });
 

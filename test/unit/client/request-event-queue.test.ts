@@ -15,6 +15,7 @@ function event(seq: number, type: ClientEvent['type'] = 'token'): ClientEvent {
     errorMessage: null,
     timestampMs: 0,
     e2eMs: null,
+    resumes: 0,
   };
 }
 
