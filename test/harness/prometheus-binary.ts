@@ -34,6 +34,8 @@ export async function ensurePrometheus(log: (line: string) => void): Promise<str
   mkdirSync(downloads, { recursive: true });
   const deb = await downloadDeb('prometheus', downloads);
   rmSync(root, { recursive: true, force: true });
+  // dpkg-deb creates only the last folder of the target; .kpo/tools may not exist yet.
+  mkdirSync(root, { recursive: true });
   await run('dpkg-deb', ['-x', deb, root], { timeout: APT_TIMEOUT_MS });
   if (!existsSync(binary)) throw new Error(`prometheus: ${deb} unpacked but ${binary} is missing`);
   log(`no prometheus on PATH: unpacked Debian's package into ${root} (${Date.now() - began} ms)`);
