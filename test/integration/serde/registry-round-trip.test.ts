@@ -122,6 +122,7 @@ test('a schema id another producer registered decodes when it resolves to ours',
     errorMessage: null,
     timestampMs: 7,
     e2eMs: null,
+    resumes: 0,
   });
   await registry(`/subjects/${subject}`, { method: 'DELETE' });
 });
