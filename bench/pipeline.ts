@@ -30,6 +30,7 @@ import { RawChainPath } from './pipeline/raw-chain-path.ts';
 import { summarize, type RequestOutcome, type StepSummary } from './pipeline/request-outcome.ts';
 import { runSurge } from './pipeline/surge-run.ts';
 import { renderLatencyPlot } from './pipeline/svg-plot.ts';
+import { benchPromptRequest } from './bench-prompt-request.ts';
 
 const options = parseBenchOptions(process.argv.slice(2));
 const OVERHEAD_SLO_MS = 100;
@@ -89,21 +90,15 @@ async function runBench() {
     maxTokens: options.maxTokens,
   });
   await path.start();
-  const sample = await codecs.promptRequest.encode({
-    requestId: '00000000-0000-0000-0000-000000000000',
-    sessionId: 'bench-00000000-0000-0000-0000-000000000000',
-    tenant: '',
-    messages: [{ role: 'user', content: 'How does Kafka keep the records of one key in order?' }],
-    model: 'default',
-    params: { temperature: 1, topP: 1, seed: 1 },
-    stop: [],
-    maxTokens: options.maxTokens,
-    deadlineMs: null,
-    priority: 0,
-    replyTo: null,
-    metadata: {},
-    createdAtMs: Date.now(),
-  });
+  const sample = await codecs.promptRequest.encode(
+    benchPromptRequest({
+      requestId: '00000000-0000-0000-0000-000000000000',
+      sessionId: 'bench-00000000-0000-0000-0000-000000000000',
+      question: 'How does Kafka keep the records of one key in order?',
+      maxTokens: options.maxTokens,
+      temperature: 1,
+    }),
+  );
   const chain = new RawChainPath(kafka, brokers, pipeline.config.topics.partitions, sample.length);
   await chain.start();
   const direct = directModelFire(pipeline.modelUrls, options.maxTokens);

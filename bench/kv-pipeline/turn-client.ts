@@ -10,8 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaClientPort, ConsumerPort, ProducerPort } from '../../shared/kafka/kafka-port.ts';
 import { HEADER } from '../../shared/messages/header-names.ts';
-import type { ClientEvent, PromptRequest, Usage } from '../../shared/messages/types.ts';
+import type { ClientEvent, Usage } from '../../shared/messages/types.ts';
 import type { MessageCodecs } from '../../shared/serde/create-message-codecs.ts';
+import { benchPromptRequest } from '../bench-prompt-request.ts';
 
 export interface TurnOutcome {
   readonly requestId: string;
@@ -74,21 +75,13 @@ export class TurnClient {
     question: string,
     options: { readonly maxTokens: number; readonly timeoutMs: number },
   ): Promise<TurnOutcome> {
-    const request: PromptRequest = {
+    const request = benchPromptRequest({
       requestId: randomUUID(),
       sessionId,
-      tenant: '',
-      messages: [{ role: 'user', content: question }],
-      model: 'default',
-      params: { temperature: 0, topP: 1, seed: 1 },
-      stop: [],
+      question,
       maxTokens: options.maxTokens,
-      deadlineMs: null,
-      priority: 0,
-      replyTo: null,
-      metadata: {},
-      createdAtMs: Date.now(),
-    };
+      temperature: 0,
+    });
     const done = new Promise<TurnOutcome>((resolve) => {
       this.waiting.set(request.requestId, {
         startedAt: performance.now(),
