@@ -7,8 +7,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parse as parseToml } from 'smol-toml';
-import type { z } from 'zod';
 import { KpoError } from '../errors/kpo-error.ts';
+import { compileOptions } from '../options/compile-options.ts';
+import { deepFreeze } from '../options/deep-freeze.ts';
 import { pipelineConfigSchema, type PipelineConfig } from './pipeline-config-schema.ts';
 import { readStackEndpoints } from './stack-endpoints.ts';
 
@@ -46,9 +47,8 @@ export function parsePipelineConfig(
   env: NodeJS.ProcessEnv = {},
   source = '<inline>',
 ): PipelineConfig {
-  const result = pipelineConfigSchema.safeParse(applyEnvOverrides(raw, env));
-  if (!result.success) throw configError(result.error, raw, source);
-  return deepFreeze(withStackEndpoints(result.data));
+  const config = compileOptions(pipelineConfigSchema, applyEnvOverrides(raw, env), { path: '', source });
+  return deepFreeze(withStackEndpoints(config));
 }
 
 function parseFile(path: string): unknown {
@@ -116,27 +116,6 @@ function withStackEndpoints(config: PipelineConfig): PipelineConfig {
   };
 }
 
-function configError(error: z.ZodError, raw: unknown, source: string): KpoError {
-  const lines = error.issues.map((issue) => {
-    const field = issue.path.join('.') || '<root>';
-    const value = JSON.stringify(valueAt(raw, issue.path)) ?? 'nothing';
-    return `${field}: got ${value}, expected ${issue.message}`;
-  });
-  const first = error.issues[0]?.path.join('.') ?? '<root>';
-  return new KpoError('KPO_CONFIG_INVALID', `${source}: invalid pipeline config\n  ${lines.join('\n  ')}`, {
-    context: { field: first },
-  });
-}
-
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let node: unknown = raw;
-  for (const key of path) {
-    if (!isRecord(node) && !Array.isArray(node)) return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return node;
-}
-
 function list(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
@@ -146,12 +125,4 @@ function list(value: string | undefined): string[] {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -54,7 +54,21 @@ export const stageSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['heartbeatIntervalMs'],
-        message: `must be at most a third of sessionTimeoutMs (${stage.sessionTimeoutMs}), got ${stage.heartbeatIntervalMs}`,
+        message: `at most a third of sessionTimeoutMs (${stage.sessionTimeoutMs})`,
+      });
+    }
+    if (stage.concurrency > stage.queueDepth) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['concurrency'],
+        message: `at most queueDepth (${stage.queueDepth}): the extra slots could never fill`,
+      });
+    }
+    if (stage.retry.baseDelayMs > stage.retry.maxDelayMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retry', 'baseDelayMs'],
+        message: `at most retry.maxDelayMs (${stage.retry.maxDelayMs})`,
       });
     }
   });
@@ -140,10 +154,26 @@ export const pipelineConfigSchema = z
       }),
     /** Model servers; empty = the simulated model server started by `npm start`. */
     models: z.array(modelEndpointSchema).default([]),
-    /** Stage-specific sections (retriever, templates, post rules, …), validated by each stage's options. */
+    /**
+     * Stage-specific sections (retriever, templates, post rules, …), one per stage name (plus `routing`, the
+     * inference stage's cache-aware routing); each is validated by its stage's own options schema.
+     */
     workers: z.record(z.string(), z.unknown()).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // A misspelt section would otherwise be ignored and its stage silently run on defaults.
+    const known: readonly string[] = [...STAGE_NAMES, 'routing'];
+    for (const section of Object.keys(config.workers)) {
+      if (!known.includes(section)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workers', section],
+          message: `no such section: one of ${known.join(', ')}`,
+        });
+      }
+    }
+  });
 
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
 export type StageConfig = z.infer<typeof stageSchema>;

@@ -1,6 +1,6 @@
 /** Knobs of micro-batching, validated and frozen; defaults next to each field. */
 import { z } from 'zod';
-import { KpoError } from '../errors/kpo-error.ts';
+import { compileOptions } from '../options/compile-options.ts';
 
 export const microBatchOptionsSchema = z
   .object({
@@ -17,11 +17,5 @@ export type MicroBatchOptionsInput = z.input<typeof microBatchOptionsSchema>;
 export type MicroBatchOptions = Readonly<z.infer<typeof microBatchOptionsSchema>>;
 
 export function compileMicroBatchOptions(input: MicroBatchOptionsInput = {}): MicroBatchOptions {
-  const parsed = microBatchOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new KpoError('KPO_CONFIG_INVALID', `micro-batch options: ${z.prettifyError(parsed.error)}`, {
-      context: { field: 'batching' },
-    });
-  }
-  return Object.freeze(parsed.data);
+  return compileOptions(microBatchOptionsSchema, input, { path: 'workers.inference.batching' });
 }

@@ -4,7 +4,7 @@
  * everywhere in the project; every default is written next to its field.
  */
 import { z } from 'zod';
-import { KpoError } from '../errors/kpo-error.ts';
+import { compileOptions } from '../options/compile-options.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().min(0);
@@ -50,28 +50,28 @@ export const modelCallOptionsSchema = z
     /** Calls that may wait for a bulkhead slot per endpoint; beyond it a call fails over at once. Default 0. */
     bulkheadQueue: nonNegativeInt.default(0),
   })
-  .strict();
+  .strict()
+  .superRefine((options, ctx) => {
+    if (options.ttftTimeoutMs > options.totalTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ttftTimeoutMs'],
+        message: `at most totalTimeoutMs (${options.totalTimeoutMs})`,
+      });
+    }
+    if (options.breaker.minimumCalls > options.breaker.windowSize) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['breaker', 'minimumCalls'],
+        message: `at most breaker.windowSize (${options.breaker.windowSize})`,
+      });
+    }
+  });
 
 export type ModelCallOptionsInput = z.input<typeof modelCallOptionsSchema>;
 export type ModelCallOptions = Readonly<z.infer<typeof modelCallOptionsSchema>>;
 
+/** Validated, with defaults, frozen (shared/options/compile-options.ts). */
 export function compileModelCallOptions(input: ModelCallOptionsInput = {}): ModelCallOptions {
-  const parsed = modelCallOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new KpoError('KPO_CONFIG_INVALID', `model call options: ${z.prettifyError(parsed.error)}`, {
-      context: { field: 'model' },
-    });
-  }
-  const options = parsed.data;
-  if (options.ttftTimeoutMs > options.totalTimeoutMs) {
-    throw new KpoError('KPO_CONFIG_INVALID', 'ttftTimeoutMs must not exceed totalTimeoutMs', {
-      context: { field: 'ttftTimeoutMs' },
-    });
-  }
-  if (options.breaker.minimumCalls > options.breaker.windowSize) {
-    throw new KpoError('KPO_CONFIG_INVALID', 'breaker.minimumCalls must not exceed breaker.windowSize', {
-      context: { field: 'breaker.minimumCalls' },
-    });
-  }
-  return Object.freeze({ ...options, breaker: Object.freeze({ ...options.breaker }) });
+  return compileOptions(modelCallOptionsSchema, input, { path: 'workers.inference.calls' });
 }

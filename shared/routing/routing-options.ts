@@ -5,7 +5,7 @@
  * every default is written next to its field.
  */
 import { z } from 'zod';
-import { KpoError } from '../errors/kpo-error.ts';
+import { compileOptions } from '../options/compile-options.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegative = z.number().min(0);
@@ -39,23 +39,20 @@ export const routingOptionsSchema = z
     /** Sessions a worker remembers routing itself, to keep affinity while Redis is unavailable (0 = off). Default 10000. */
     localSessionHints: z.number().int().min(0).default(10_000),
   })
-  .strict();
+  .strict()
+  .superRefine((options, ctx) => {
+    if (options.loadHeartbeatMs >= options.loadFreshMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loadHeartbeatMs'],
+        message: `shorter than loadFreshMs (${options.loadFreshMs})`,
+      });
+    }
+  });
 
 export type RoutingOptionsInput = z.input<typeof routingOptionsSchema>;
 export type RoutingOptions = Readonly<z.infer<typeof routingOptionsSchema>>;
 
 export function compileRoutingOptions(input: RoutingOptionsInput = {}): RoutingOptions {
-  const parsed = routingOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new KpoError('KPO_CONFIG_INVALID', `routing options: ${z.prettifyError(parsed.error)}`, {
-      context: { field: 'routing' },
-    });
-  }
-  const options = parsed.data;
-  if (options.loadHeartbeatMs >= options.loadFreshMs) {
-    throw new KpoError('KPO_CONFIG_INVALID', 'loadHeartbeatMs must be shorter than loadFreshMs', {
-      context: { field: 'loadHeartbeatMs' },
-    });
-  }
-  return Object.freeze({ ...options });
+  return compileOptions(routingOptionsSchema, input, { path: 'workers.routing' });
 }

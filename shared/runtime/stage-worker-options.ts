@@ -5,7 +5,8 @@
  */
 import type { z } from 'zod';
 import { stageSchema, type StageConfig } from '../config/pipeline-config-schema.ts';
-import { KpoError } from '../errors/kpo-error.ts';
+import type { KpoError } from '../errors/kpo-error.ts';
+import { compileOptions, optionsError } from '../options/compile-options.ts';
 import type { KafkaClientPort } from '../kafka/kafka-port.ts';
 import type { RecordCodec } from '../serde/record-codec.ts';
 import type { DeadLetter } from '../messages/types.ts';
@@ -65,15 +66,14 @@ export interface CompiledStageWorkerOptions<In, Out> {
   readonly logger: WorkerLogger;
 }
 
-function invalid(field: string, message: string): KpoError {
-  return new KpoError('KPO_CONFIG_INVALID', `stage worker option ${field} ${message}`, {
-    context: { field },
-  });
+const PLACE = { path: '', source: 'stage worker options' } as const;
+
+function invalid(field: string, value: unknown, expected: string): KpoError {
+  return optionsError([{ path: [field], message: expected }], { [field]: value }, PLACE);
 }
 
 function positive(field: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0)
-    throw invalid(field, `must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value <= 0) throw invalid(field, value, 'a positive integer');
   return value;
 }
 
@@ -82,47 +82,35 @@ export function compileStageWorkerOptions<In, Out>(
   options: StageWorkerOptions<In, Out>,
 ): CompiledStageWorkerOptions<In, Out> {
   if (!/^[a-z][a-z0-9-]*$/.test(options.stage)) {
-    throw invalid('stage', `must be lower-case letters, digits and dashes, got "${options.stage}"`);
+    throw invalid('stage', options.stage, 'lower-case letters, digits and dashes');
   }
-  if (options.inputTopic.length === 0) throw invalid('inputTopic', 'must not be empty');
-  if (options.outputTopic.length === 0) throw invalid('outputTopic', 'must not be empty');
-  const parsed = stageSchema.safeParse(options.settings ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = `settings.${issue?.path.join('.') ?? ''}`;
-    throw invalid(field, issue?.message ?? 'is invalid');
-  }
-  const settings = parsed.data;
-  if (settings.concurrency > settings.queueDepth) {
-    throw invalid(
-      'settings.concurrency',
-      `(${settings.concurrency}) must not exceed settings.queueDepth (${settings.queueDepth}): the extra slots could never fill`,
-    );
-  }
-  if (settings.retry.baseDelayMs > settings.retry.maxDelayMs) {
-    throw invalid(
-      'settings.retry.baseDelayMs',
-      `(${settings.retry.baseDelayMs}) must not exceed settings.retry.maxDelayMs (${settings.retry.maxDelayMs})`,
-    );
-  }
+  if (options.inputTopic.length === 0) throw invalid('inputTopic', '', 'a topic name');
+  if (options.outputTopic.length === 0) throw invalid('outputTopic', '', 'a topic name');
+  const settings = compileOptions(stageSchema, options.settings, { ...PLACE, path: 'settings' });
   const suffix = options.deadLetterSuffix ?? '.dlq';
-  if (suffix.length === 0) throw invalid('deadLetterSuffix', 'must not be empty');
+  if (suffix.length === 0) throw invalid('deadLetterSuffix', '', 'a non-empty suffix');
   const deadLetterTopic = `${options.inputTopic}${suffix}`;
   if (options.outputTopic === options.inputTopic) {
     throw invalid(
       'outputTopic',
-      `must differ from inputTopic ("${options.inputTopic}"): the stage would read its own output`,
+      options.outputTopic,
+      'a topic other than inputTopic: the stage would read its own output',
     );
   }
   if (options.outputTopic === deadLetterTopic) {
-    throw invalid('outputTopic', `must differ from the dead-letter topic ("${deadLetterTopic}")`);
+    throw invalid(
+      'outputTopic',
+      options.outputTopic,
+      `a topic other than the dead-letter topic (${deadLetterTopic})`,
+    );
   }
   const commitIntervalMs = positive('commitIntervalMs', options.commitIntervalMs ?? 100);
   const fetchMaxWaitMs = positive('fetchMaxWaitMs', options.fetchMaxWaitMs ?? 200);
   if (fetchMaxWaitMs >= settings.sessionTimeoutMs) {
     throw invalid(
       'fetchMaxWaitMs',
-      `(${fetchMaxWaitMs}) must stay below settings.sessionTimeoutMs (${settings.sessionTimeoutMs}): heartbeats run between fetches`,
+      fetchMaxWaitMs,
+      `below settings.sessionTimeoutMs (${settings.sessionTimeoutMs}): heartbeats run between fetches`,
     );
   }
   return Object.freeze({
@@ -136,7 +124,7 @@ export function compileStageWorkerOptions<In, Out>(
     outputCodec: options.outputCodec,
     deadLetterCodec: options.deadLetterCodec,
     kafka: options.kafka,
-    settings: Object.freeze(settings),
+    settings,
     lowWatermark: Math.floor(settings.lowWatermarkRatio * settings.queueDepth),
     commitIntervalMs,
     fetchMaxWaitMs,

@@ -1,23 +1,32 @@
 /**
- * Tracing options: what a worker passes in (documented defaults), compiled
- * with the OTEL_* environment. Export is off unless an OTLP endpoint is set.
+ * Tracing options: what a worker passes in (defaults next to each field),
+ * compiled with the OTEL_* environment. Export is off unless an OTLP endpoint is set.
  */
-export interface TracingOptions {
-  /** service.name of the spans' resource, e.g. "kpo-inference". */
-  readonly serviceName: string;
-  /** OTLP/HTTP collector base URL (…/v1/traces is appended). Default env OTEL_EXPORTER_OTLP_ENDPOINT; unset = no export. */
-  readonly otlpEndpoint?: string;
-  /** Longest shutdown() waits for the last spans to flush. Default 2000 ms. */
-  readonly shutdownTimeoutMs?: number;
-  /** Spans buffered for export; beyond this new spans are dropped, never awaited. Default 2048. */
-  readonly maxQueueSize?: number;
-  /** Spans per export request. Default 512. */
-  readonly maxExportBatchSize?: number;
-  /** Delay between two exports. Default env OTEL_BSP_SCHEDULE_DELAY, else 1000 ms. */
-  readonly scheduledDelayMs?: number;
-  /** Timeout of one export request. Default 5000 ms. */
-  readonly exportTimeoutMs?: number;
-}
+import { z } from 'zod';
+import { compileOptions } from '../options/compile-options.ts';
+
+const positiveInt = z.number().int().positive();
+
+export const tracingOptionsSchema = z
+  .object({
+    /** service.name of the spans' resource, e.g. "kpo-inference". */
+    serviceName: z.string().min(1),
+    /** OTLP/HTTP collector base URL (…/v1/traces is appended). Default env OTEL_EXPORTER_OTLP_ENDPOINT; unset = no export. */
+    otlpEndpoint: z.string().optional(),
+    /** Longest shutdown() waits for the last spans to flush. Default 2000 ms. */
+    shutdownTimeoutMs: positiveInt.default(2_000),
+    /** Spans buffered for export; beyond this new spans are dropped, never awaited. Default 2048. */
+    maxQueueSize: positiveInt.default(2_048),
+    /** Spans per export request (at most maxQueueSize). Default 512. */
+    maxExportBatchSize: positiveInt.default(512),
+    /** Delay between two exports. Default env OTEL_BSP_SCHEDULE_DELAY, else 1000 ms. */
+    scheduledDelayMs: positiveInt.optional(),
+    /** Timeout of one export request. Default 5000 ms. */
+    exportTimeoutMs: positiveInt.default(5_000),
+  })
+  .strict();
+
+export type TracingOptions = z.input<typeof tracingOptionsSchema>;
 
 export interface CompiledTracingOptions {
   readonly serviceName: string;
@@ -37,9 +46,9 @@ function positiveNumber(value: string | undefined): number | undefined {
 }
 
 /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the full URL; OTEL_EXPORTER_OTLP_ENDPOINT (or the option) is a base. */
-function tracesUrlOf(options: TracingOptions, env: NodeJS.ProcessEnv): string | undefined {
-  const base = options.otlpEndpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (options.otlpEndpoint === undefined && env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+function tracesUrlOf(otlpEndpoint: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const base = otlpEndpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (otlpEndpoint === undefined && env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
     return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   }
   if (!base || base.trim() === '') return undefined;
@@ -47,18 +56,16 @@ function tracesUrlOf(options: TracingOptions, env: NodeJS.ProcessEnv): string | 
 }
 
 export function compileTracingOptions(
-  options: TracingOptions,
+  input: TracingOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): CompiledTracingOptions {
-  const maxQueueSize = options.maxQueueSize ?? 2048;
-  const maxExportBatchSize = Math.min(options.maxExportBatchSize ?? 512, maxQueueSize);
+  const { otlpEndpoint, scheduledDelayMs, ...options } = compileOptions(tracingOptionsSchema, input, {
+    path: 'tracing',
+  });
   return Object.freeze({
-    serviceName: options.serviceName,
-    tracesUrl: env.OTEL_SDK_DISABLED === 'true' ? undefined : tracesUrlOf(options, env),
-    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2_000,
-    maxQueueSize,
-    maxExportBatchSize,
-    scheduledDelayMs: options.scheduledDelayMs ?? positiveNumber(env.OTEL_BSP_SCHEDULE_DELAY) ?? 1_000,
-    exportTimeoutMs: options.exportTimeoutMs ?? 5_000,
+    ...options,
+    tracesUrl: env.OTEL_SDK_DISABLED === 'true' ? undefined : tracesUrlOf(otlpEndpoint, env),
+    maxExportBatchSize: Math.min(options.maxExportBatchSize, options.maxQueueSize),
+    scheduledDelayMs: scheduledDelayMs ?? positiveNumber(env.OTEL_BSP_SCHEDULE_DELAY) ?? 1_000,
   });
 }

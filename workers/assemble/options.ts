@@ -3,7 +3,7 @@
  * pipeline file. Every default is written next to its field.
  */
 import { z } from 'zod';
-import { KpoError } from '../../shared/errors/kpo-error.ts';
+import { compileOptions } from '../../shared/options/compile-options.ts';
 import { CHAT_TEMPLATE_NAMES } from './chat-template.ts';
 import { DEFAULT_PREFIX_BLOCK_SIZE } from '../../shared/prefix/prefix-block-hashes.ts';
 
@@ -62,11 +62,5 @@ export type AssembleOptions = z.infer<typeof assembleOptionsSchema>;
 
 /** Validates `workers.assemble` (absent = all defaults) and freezes it. */
 export function parseAssembleOptions(raw: unknown): Readonly<AssembleOptions> {
-  const result = assembleOptionsSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new KpoError('KPO_CONFIG_INVALID', `workers.assemble: ${z.prettifyError(result.error)}`, {
-      context: { stage: 'assemble', field: 'workers.assemble' },
-    });
-  }
-  return Object.freeze(result.data);
+  return compileOptions(assembleOptionsSchema, raw, { path: 'workers.assemble', stage: 'assemble' });
 }

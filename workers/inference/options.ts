@@ -4,13 +4,9 @@
  * section says how to call them. Every default is written next to its field.
  */
 import { z } from 'zod';
-import { KpoError } from '../../shared/errors/kpo-error.ts';
+import { compileOptions } from '../../shared/options/compile-options.ts';
 import { microBatchOptionsSchema, type MicroBatchOptions } from '../../shared/model/micro-batch-options.ts';
-import {
-  compileModelCallOptions,
-  modelCallOptionsSchema,
-  type ModelCallOptions,
-} from '../../shared/model/model-call-options.ts';
+import { modelCallOptionsSchema, type ModelCallOptions } from '../../shared/model/model-call-options.ts';
 
 export const inferenceOptionsSchema = z
   .object({
@@ -58,17 +54,7 @@ export interface InferenceOptions extends Omit<z.infer<typeof inferenceOptionsSc
   readonly batching: MicroBatchOptions & { readonly enabled: boolean };
 }
 
+/** Validates `workers.inference` (absent = all defaults) and freezes it. */
 export function parseInferenceOptions(section: unknown): Readonly<InferenceOptions> {
-  const parsed = inferenceOptionsSchema.safeParse(section ?? {});
-  if (!parsed.success) {
-    throw new KpoError('KPO_CONFIG_INVALID', `workers.inference: ${z.prettifyError(parsed.error)}`, {
-      context: { stage: 'inference' },
-    });
-  }
-  const { calls, batching, ...rest } = parsed.data;
-  return Object.freeze({
-    ...rest,
-    calls: compileModelCallOptions(calls),
-    batching: Object.freeze({ ...batching }),
-  });
+  return compileOptions(inferenceOptionsSchema, section, { path: 'workers.inference', stage: 'inference' });
 }

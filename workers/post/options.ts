@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { KpoError } from '../../shared/errors/kpo-error.ts';
+import { compileOptions } from '../../shared/options/compile-options.ts';
 import { BUILTIN_REDACTION_RULES, type RedactionRule } from './redaction-rules.ts';
 
 const customRuleSchema = z
@@ -74,13 +74,7 @@ export type PostOptions = z.infer<typeof postOptionsSchema>;
 
 /** Validates `workers.post` (absent = all defaults) and freezes it. */
 export function parsePostOptions(raw: unknown): Readonly<PostOptions> {
-  const result = postOptionsSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new KpoError('KPO_CONFIG_INVALID', `workers.post: ${z.prettifyError(result.error)}`, {
-      context: { stage: 'post', field: 'workers.post' },
-    });
-  }
-  return Object.freeze(result.data);
+  return compileOptions(postOptionsSchema, raw, { path: 'workers.post', stage: 'post' });
 }
 
 /** The redaction rules the options ask for, built-ins first. */

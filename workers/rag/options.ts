@@ -3,7 +3,7 @@
  * Every default is written next to its field.
  */
 import { z } from 'zod';
-import { KpoError } from '../../shared/errors/kpo-error.ts';
+import { compileOptions } from '../../shared/options/compile-options.ts';
 
 const headersSchema = z.record(z.string(), z.string()).default({});
 
@@ -89,11 +89,5 @@ export type RetrieverOptions = RagOptions['retriever'];
 
 /** Validates `workers.rag` (absent = all defaults) and freezes it. */
 export function parseRagOptions(raw: unknown): Readonly<RagOptions> {
-  const result = ragOptionsSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new KpoError('KPO_CONFIG_INVALID', `workers.rag: ${z.prettifyError(result.error)}`, {
-      context: { stage: 'rag', field: 'workers.rag' },
-    });
-  }
-  return Object.freeze(result.data);
+  return compileOptions(ragOptionsSchema, raw, { path: 'workers.rag', stage: 'rag' });
 }

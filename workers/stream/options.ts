@@ -3,7 +3,7 @@
  * file. Every default is written next to its field.
  */
 import { z } from 'zod';
-import { KpoError } from '../../shared/errors/kpo-error.ts';
+import { compileOptions } from '../../shared/options/compile-options.ts';
 
 export const streamOptionsSchema = z
   .object({
@@ -40,11 +40,5 @@ export type StreamOptions = z.infer<typeof streamOptionsSchema>;
 
 /** Validates `workers.stream` (absent = all defaults) and freezes it. */
 export function parseStreamOptions(raw: unknown): Readonly<StreamOptions> {
-  const result = streamOptionsSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new KpoError('KPO_CONFIG_INVALID', `workers.stream: ${z.prettifyError(result.error)}`, {
-      context: { stage: 'stream', field: 'workers.stream' },
-    });
-  }
-  return Object.freeze(result.data);
+  return compileOptions(streamOptionsSchema, raw, { path: 'workers.stream', stage: 'stream' });
 }

@@ -111,3 +111,17 @@ test('MODEL_ENDPOINTS replaces the model list with OpenAI-compatible endpoints',
   );
   assert.deepEqual(named.models[0]?.models, ['llama-3-8b', 'default']);
 });
+
+test('a misspelt workers section is refused by name', () => {
+  assert.throws(
+    () => parsePipelineConfig({ workers: { infrence: { flushTokens: 8 } } }),
+    (error: unknown) =>
+      error instanceof KpoError &&
+      error.context.field === 'workers.infrence' &&
+      /workers\.infrence: got \{"flushTokens":8\}, expected no such section/.test(error.message),
+  );
+});
+
+test('the loaded config is frozen all the way down', () => {
+  assert.ok(Object.isFrozen(parsePipelineConfig({}).stages.rag.retry));
+});
