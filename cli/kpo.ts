@@ -25,13 +25,18 @@ registerUpCommands(program);
 registerStatusCommand(program);
 registerGatewayCommand(program);
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  const message =
-    error instanceof KpoError
-      ? `${error.code}: ${error.message}`
-      : error instanceof Error
-        ? error.message
-        : String(error);
-  console.error(`kpo: ${message}`);
-  process.exit(1);
-});
+// A finished command exits even when a client library still holds a timer or socket (e.g. kafkajs retrying a
+// metadata request): no command outlives its work.
+program.parseAsync(process.argv).then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    const message =
+      error instanceof KpoError
+        ? `${error.code}: ${error.message}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    console.error(`kpo: ${message}`);
+    process.exit(1);
+  },
+);

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { createCliContext, createPromptClient, type CliContext } from '../cli-context.ts';
+import { createCliContext, createPromptClient, loadConfig, type CliContext } from '../cli-context.ts';
+import { checkServices } from '../service-checks.ts';
 import { printEvent } from '../print-event.ts';
 
 export function registerChatCommand(program: Command): void {
@@ -16,7 +17,14 @@ export function registerChatCommand(program: Command): void {
     .option('-s, --session <id>', 'session ID (default: a new one)')
     .option('-m, --model <name>', 'model name', 'default')
     .action(async (options: { session?: string; model: string }) => {
-      await runChat(await createCliContext('kpo-chat'), options.session ?? randomUUID(), options.model);
+      const config = loadConfig();
+      const { prompts, output, cancel } = config.topics;
+      await checkServices(config, { topics: [prompts, output, cancel], registry: true });
+      await runChat(
+        await createCliContext('kpo-chat', config),
+        options.session ?? randomUUID(),
+        options.model,
+      );
     });
 }
 

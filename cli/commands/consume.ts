@@ -1,7 +1,8 @@
 /** `kpo consume`: tails the output topic and prints every client event as a JSON line. */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { createCliContext } from '../cli-context.ts';
+import { createCliContext, loadConfig } from '../cli-context.ts';
+import { checkServices } from '../service-checks.ts';
 
 export function registerConsumeCommand(program: Command): void {
   program
@@ -10,9 +11,12 @@ export function registerConsumeCommand(program: Command): void {
     .option('--from-beginning', 'start at the earliest event')
     .option('-t, --topic <name>', 'topic to tail (default: the output topic)')
     .action(async (options: { fromBeginning?: boolean; topic?: string }) => {
-      const { config, kafka, codecs } = await createCliContext('kpo-consume');
+      const config = loadConfig();
+      const topic = options.topic ?? config.topics.output;
+      await checkServices(config, { topics: [topic], registry: true });
+      const { kafka, codecs } = await createCliContext('kpo-consume', config);
       const consumer = kafka.createConsumer({ groupId: `kpo-consume-${randomUUID()}` });
-      await consumer.subscribe([options.topic ?? config.topics.output], {
+      await consumer.subscribe([topic], {
         fromBeginning: options.fromBeginning ?? false,
       });
       await consumer.run({

@@ -1,7 +1,8 @@
 /** `kpo produce --session S "text"`: submits one prompt; --follow prints its events until the terminal one. */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { createCliContext, createPromptClient } from '../cli-context.ts';
+import { createCliContext, createPromptClient, loadConfig } from '../cli-context.ts';
+import { checkServices } from '../service-checks.ts';
 import { printEvent } from '../print-event.ts';
 
 export function registerProduceCommand(program: Command): void {
@@ -18,7 +19,10 @@ export function registerProduceCommand(program: Command): void {
         text: string,
         options: { session?: string; model: string; maxTokens: number; follow?: boolean },
       ) => {
-        const client = createPromptClient(await createCliContext('kpo-produce'));
+        const config = loadConfig();
+        const { prompts, output, cancel } = config.topics;
+        await checkServices(config, { topics: [prompts, output, cancel], registry: true });
+        const client = createPromptClient(await createCliContext('kpo-produce', config));
         try {
           const submitted = await client.submit({
             sessionId: options.session ?? randomUUID(),

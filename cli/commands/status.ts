@@ -11,6 +11,7 @@ import { loadConfig, requireBrokers } from '../cli-context.ts';
 import { formatStatus } from '../status/format-status.ts';
 import { KafkajsGroupDescriber } from '../status/group-describer.ts';
 import { runStatus, stageTargetsOf } from '../status/run-status.ts';
+import { checkServices } from '../service-checks.ts';
 
 interface StatusCommandOptions {
   readonly json?: boolean;
@@ -28,12 +29,14 @@ export function registerStatusCommand(program: Command): void {
     .action(async (options: StatusCommandOptions) => {
       const config = loadConfig();
       const brokers = requireBrokers(config);
+      const stages = stageTargetsOf(config);
+      await checkServices(config, { topics: stages.map((s) => s.inputTopic) });
       const admin = new KafkajsClient({ brokers, clientId: 'kpo-status', logLevel: 'nothing' }).createAdmin();
       const groups = new KafkajsGroupDescriber(brokers);
       await Promise.all([admin.connect(), groups.connect()]);
       try {
         const report = await runStatus({
-          stages: stageTargetsOf(config),
+          stages,
           admin,
           groups,
           sampleMs: Number(options.sampleMs ?? 1000),

@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { checkTopics, ensureTopics } from '../../shared/pipeline/ensure-topics.ts';
 import { pipelineTopicSpecs } from '../../shared/pipeline/pipeline-topics.ts';
-import { createCliContext } from '../cli-context.ts';
+import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { loadConfig, requireBrokers } from '../cli-context.ts';
+import { checkServices } from '../service-checks.ts';
 
 export function registerTopicsCommand(program: Command): void {
   program
@@ -11,8 +13,12 @@ export function registerTopicsCommand(program: Command): void {
     .option('--create', 'create missing topics')
     .option('--json', 'print JSON')
     .action(async (options: { create?: boolean; json?: boolean }) => {
-      const { config, kafka } = await createCliContext('kpo-topics');
-      const admin = kafka.createAdmin();
+      const config = loadConfig();
+      await checkServices(config, {});
+      const admin = new KafkajsClient({
+        brokers: requireBrokers(config),
+        clientId: 'kpo-topics',
+      }).createAdmin();
       await admin.connect();
       try {
         const specs = pipelineTopicSpecs(config);

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
-import { createCliContext, createPromptClient } from '../cli-context.ts';
+import { createCliContext, createPromptClient, loadConfig } from '../cli-context.ts';
+import { checkServicesOutsideStack } from '../service-checks.ts';
 import { runChat } from './chat.ts';
 import { runDemo } from '../demo/run-demo.ts';
 import { startLocalPipeline, type LocalPipeline } from '../local-pipeline/local-pipeline.ts';
@@ -18,6 +19,7 @@ async function withPipeline(
   model: LocalModelKind,
   body: (pipeline: LocalPipeline) => Promise<number>,
 ): Promise<number> {
+  await checkServicesOutsideStack(loadConfig());
   const pipeline = await startLocalPipeline({ model, log: (line) => console.error(`kpo: ${line}`) });
   let interrupted = false;
   const onSignal = (): void => {

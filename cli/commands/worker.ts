@@ -1,6 +1,9 @@
 /** `kpo worker <stage>`: runs one stage worker; start more of them to scale out. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { STAGE_NAMES, type StageName } from '../../shared/config/pipeline-config-schema.ts';
+import { stageTopics } from '../../shared/pipeline/pipeline-topics.ts';
+import { loadConfig } from '../cli-context.ts';
+import { checkServices } from '../service-checks.ts';
 import { runWorker } from '../worker/run-worker.ts';
 
 function stageName(value: string): StageName {
@@ -16,6 +19,18 @@ export function registerWorkerCommand(program: Command): void {
     .description('run one worker of a stage (a consumer-group member); replicas are more of these')
     .argument('<stage>', STAGE_NAMES.join(' | '), stageName)
     .action(async (stage: StageName) => {
+      const config = loadConfig();
+      const { input, output, deadLetter } = stageTopics(config, stage);
+      await checkServices(config, {
+        topics: [input, output, deadLetter],
+        registry: true,
+        redis: stageUsesRedis(stage, config.endpoints.redisUrl),
+      });
       await runWorker(stage);
     });
+}
+
+/** History (assemble, stream) and generation leases / routing hints (inference, when Redis is configured). */
+function stageUsesRedis(stage: StageName, redisUrl: string | undefined): boolean {
+  return stage === 'assemble' || stage === 'stream' || (stage === 'inference' && redisUrl !== undefined);
 }

@@ -114,6 +114,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       modelUrls = replicas.urls;
       modelName = replicas.modelName;
       env.MODEL_ENDPOINTS = modelUrls.join(',');
+      // Both the simulator and infra/local-model continue a partial answer (resumable generation).
+      env.MODEL_CONTINUATION = 'true';
       // The servers answer any name; say which ones they serve so an unknown model is refused.
       env.MODEL_NAMES ??= `default,${modelName}`;
       log(`model servers (${modelName}): ${modelUrls.join(' ')}`);

@@ -25,6 +25,7 @@ export const CONFIG_ENV_NAMES = [
   'MODEL_ENDPOINTS',
   'MODEL_NAMES',
   'MODEL_API_KEY',
+  'MODEL_CONTINUATION',
 ] as const;
 
 export interface LoadOptions {
@@ -83,14 +84,17 @@ function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) endpoints.otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   doc.endpoints = endpoints;
   // MODEL_ENDPOINTS=http://a:8000,http://b:8000 replaces the file's models with OpenAI-compatible endpoints;
-  // MODEL_NAMES=a,b says which model names they serve (default: any).
+  // MODEL_NAMES=a,b says which model names they serve (default: any); MODEL_CONTINUATION=true says
+  // they continue a partial answer (vLLM, SGLang, the simulator, infra/local-model), so a crash mid-answer resumes.
   if (env.MODEL_ENDPOINTS) {
     const models = list(env.MODEL_NAMES);
+    const continuation = env.MODEL_CONTINUATION === 'true';
     doc.models = list(env.MODEL_ENDPOINTS).map((url, index) => ({
       name: `model-${index}`,
       kind: 'openai',
       url,
       models,
+      ...(continuation ? { continuation } : {}),
     }));
   }
   if (env.MODEL_API_KEY && Array.isArray(doc.models)) {

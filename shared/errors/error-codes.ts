@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   KPO_KAFKA: 'the Kafka client failed',
   KPO_EVENT_GAP: 'a client missed events of its request (a gap in their seqs)',
   KPO_MODEL_SETUP: 'the local model or its engine could not be fetched, checked or loaded',
+  KPO_TOPIC_MISSING: 'a topic the command needs does not exist',
   KPO_INTERNAL: 'an unexpected failure',
 } as const;
 

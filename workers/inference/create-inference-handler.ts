@@ -46,7 +46,7 @@ export function createInferenceStage(
   options: Readonly<InferenceOptions>,
   extras: InferenceStageExtras = {},
 ): InferenceStage {
-  const endpoints = inferenceEndpoints(config, options.batchEndpoints, extras.env);
+  const endpoints = inferenceEndpoints(config, options.batchEndpoints);
   const selector = extras.selector ?? configuredSelector(options.selector);
   const pool = createEndpointPool(
     endpoints.configs,

@@ -21,6 +21,7 @@ import { RedisKeyNamespace } from '../../../shared/redis/redis-key-namespace.ts'
 import { createInferenceStage } from '../../../workers/inference/create-inference-handler.ts';
 import { parseInferenceOptions } from '../../../workers/inference/options.ts';
 import { stageSection, type StageAssembly, type StageDeps } from '../stage-assembly.ts';
+import { reportCircuitBreakerStates } from './circuit-breaker-figures.ts';
 
 function routingSection(deps: StageDeps): { enabled: boolean; options: RoutingOptionsInput } {
   const raw = stageSection(deps.config, 'routing');
@@ -75,6 +76,7 @@ export async function assembleInferenceStage(
       figures.addTokens('cached', result.usage.cachedTokens);
     },
   });
+  const stopBreakerFigures = reportCircuitBreakerStates(stage.pool.endpoints, figures);
   const listener = new CancelListener({
     kafka: deps.kafka,
     topic: deps.config.topics.cancel,
@@ -87,6 +89,7 @@ export async function assembleInferenceStage(
     outputCodec: deps.codecs.tokenChunk,
     start: () => listener.start(),
     close: async () => {
+      stopBreakerFigures();
       await listener.close();
       await routing?.close();
     },

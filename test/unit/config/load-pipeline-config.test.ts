@@ -110,6 +110,18 @@ test('MODEL_ENDPOINTS replaces the model list with OpenAI-compatible endpoints',
     { MODEL_ENDPOINTS: 'http://127.0.0.1:8001', MODEL_NAMES: 'llama-3-8b, default' },
   );
   assert.deepEqual(named.models[0]?.models, ['llama-3-8b', 'default']);
+  assert.equal(named.models[0]?.continuation, undefined, 'no continuation unless MODEL_CONTINUATION says so');
+});
+
+test('MODEL_CONTINUATION=true marks the MODEL_ENDPOINTS servers as able to continue a partial answer', () => {
+  const config = parsePipelineConfig(
+    {},
+    { MODEL_ENDPOINTS: 'http://127.0.0.1:8001,http://127.0.0.1:8002', MODEL_CONTINUATION: 'true' },
+  );
+  assert.deepEqual(
+    config.models.map((m) => m.continuation),
+    [true, true],
+  );
 });
 
 test('a misspelt workers section is refused by name', () => {
