@@ -24,7 +24,7 @@ import { STAGE_NAMES, type StageName } from '../../../shared/config/pipeline-con
 import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
 import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
 import { infraMetricNames } from '../../../shared/metrics/dashboard-expressions.ts';
-import { declaredMetricNames } from '../../../shared/metrics/exposition-parser.ts';
+import { declaredMetricNames, parseExposition } from '../../../shared/metrics/exposition-parser.ts';
 import { METRIC_NAMES } from '../../../shared/metrics/metric-names.ts';
 import { listWorkerEndpoints } from '../../../shared/metrics/worker-endpoint-registry.ts';
 import { pipelineTopicSpecs, stageTopics } from '../../../shared/pipeline/pipeline-topics.ts';
@@ -280,6 +280,20 @@ test('every metric the dashboards and rules use, and every listed metric, is exp
     const missing = needed.filter((name) => !declared.has(name));
     assert.deepEqual(missing, [], `${worker.stage} does not export ${missing.join(', ')}`);
   }
+});
+
+test('every metric the README, shared/metrics/README.md and the dashboards name has a real sample in the running workers’ scrapes', async () => {
+  const registered = listWorkerEndpoints(join(kpoHome, 'workers'));
+  const needed = [...new Set([...infraMetricNames(), ...METRIC_NAMES])];
+  const sampled = new Set<string>();
+  for (const worker of registered) {
+    const response = await fetch(worker.metricsUrl, { signal: AbortSignal.timeout(5_000) });
+    for (const sample of parseExposition(await response.text()))
+      sampled.add(sample.name.replace(/_(bucket|sum|count)$/, ''));
+  }
+  // A histogram's samples are name_bucket/_sum/_count; a declared name with no sample line means nothing set it.
+  const unsampled = needed.filter((name) => !sampled.has(name) && !sampled.has(`${name}_bucket`));
+  assert.deepEqual(unsampled, [], `named but never set by any worker: ${unsampled.join(', ')}`);
 });
 
 test('`kpo status --json` lists all five stages with consumers, lag, in-flight, throughput and p99', async () => {
