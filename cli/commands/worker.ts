@@ -27,6 +27,9 @@ export function registerWorkerCommand(program: Command): void {
         redis: stageUsesRedis(stage, config.endpoints.redisUrl),
       });
       await runWorker(stage);
+      // The worker serves until a signal or a failure, and then ends the process itself (run-stage-worker):
+      // resolving here would let kpo.ts exit a finished command, and with it the running worker.
+      await new Promise<never>(() => undefined);
     });
 }
 

@@ -40,6 +40,8 @@ export interface StageFigures {
   setReplicaInFlight(endpoint: string, inFlight: number): void;
   /** The routing hint store (Redis) failed or ran past its budget; routing went on without it. */
   recordHintStoreFailure(operation: 'lookup' | 'write'): void;
+  /** Routing runs over these endpoints: their hint and store-failure series start at 0, so rates exist from the start. */
+  startRoutingSeries(endpoints: readonly string[]): void;
 }
 
 export function createStageFigures(registry: Registry): StageFigures {
@@ -147,5 +149,12 @@ export function createStageFigures(registry: Registry): StageFigures {
       if (finite(inFlight)) replicaInFlight.set({ endpoint }, inFlight);
     },
     recordHintStoreFailure: (operation) => hintStoreFailures.inc({ operation }),
+    startRoutingSeries: (endpoints) => {
+      for (const endpoint of endpoints) {
+        kvHits.inc({ endpoint }, 0);
+        kvMisses.inc({ endpoint }, 0);
+      }
+      for (const operation of ['lookup', 'write'] as const) hintStoreFailures.inc({ operation }, 0);
+    },
   };
 }

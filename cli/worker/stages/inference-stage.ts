@@ -77,6 +77,7 @@ export async function assembleInferenceStage(
     },
   });
   const stopBreakerFigures = reportCircuitBreakerStates(stage.pool.endpoints, figures);
+  if (routing) figures.startRoutingSeries(stage.pool.endpoints.map((endpoint) => endpoint.name));
   const listener = new CancelListener({
     kafka: deps.kafka,
     topic: deps.config.topics.cancel,

@@ -282,7 +282,8 @@ test('every metric the dashboards and rules use, and every listed metric, is exp
   }
 });
 
-test('every metric the README, shared/metrics/README.md and the dashboards name has a real sample in the running workers’ scrapes', async () => {
+/** Every named metric whose name has no sample line in any worker's scrape right now. */
+async function unsampledMetricNames(): Promise<string[]> {
   const registered = listWorkerEndpoints(join(kpoHome, 'workers'));
   const needed = [...new Set([...infraMetricNames(), ...METRIC_NAMES])];
   const sampled = new Set<string>();
@@ -292,7 +293,57 @@ test('every metric the README, shared/metrics/README.md and the dashboards name 
       sampled.add(sample.name.replace(/_(bucket|sum|count)$/, ''));
   }
   // A histogram's samples are name_bucket/_sum/_count; a declared name with no sample line means nothing set it.
-  const unsampled = needed.filter((name) => !sampled.has(name) && !sampled.has(`${name}_bucket`));
+  return needed.filter((name) => !sampled.has(name) && !sampled.has(`${name}_bucket`));
+}
+
+/** Sets the simulator's fault knobs (POST /admin/faults) on every replica. */
+async function setModelFaults(faults: Record<string, number>): Promise<void> {
+  for (const url of pipeline!.modelUrls) {
+    const response = await fetch(`${url}/admin/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(faults),
+      signal: AbortSignal.timeout(5_000),
+    });
+    assert.equal(response.status, 200, `${url}/admin/faults`);
+  }
+}
+
+test('every metric the README, shared/metrics/README.md and the dashboards name has a real sample in the running workers’ scrapes', async () => {
+  // Retries and dead letters are counted by error code, so they need real events: an undecodable prompt
+  // (rag dead-letters it) and a request the model refuses every time (inference retries it, then gives up).
+  const kafka = new KafkajsClient({
+    brokers: serviceEndpoints().kafkaBrokers,
+    clientId: 'obs-faults',
+    logLevel: 'nothing',
+  });
+  const producer = kafka.createProducer();
+  await producer.connect();
+  try {
+    await producer.send([
+      { topic: pipeline!.config.topics.prompts, key: 'obs-garbage', value: Buffer.from('not avro') },
+    ]);
+  } finally {
+    await producer.close();
+  }
+  await setModelFaults({ errorRate: 1 });
+  try {
+    const [refused] = await runConversations(client!, {
+      sessions: 1,
+      sessionPrefix: `obs-refused-${Date.now()}`,
+      turns: [TURNS[0]],
+      maxTokens: 8,
+    });
+    assert.equal(refused?.terminal.type, 'error', 'a request the model always refuses ends with an error');
+  } finally {
+    await setModelFaults({ errorRate: 0 });
+  }
+  let unsampled = await unsampledMetricNames();
+  const deadline = Date.now() + 30_000;
+  while (unsampled.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    unsampled = await unsampledMetricNames();
+  }
   assert.deepEqual(unsampled, [], `named but never set by any worker: ${unsampled.join(', ')}`);
 });
 
