@@ -21,7 +21,7 @@ import { serviceEndpoints } from '../helpers/services.ts';
 import { uniqueName } from '../helpers/unique-name.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { sampleMessages, samplePromptRequest } from '../unit/serde/sample-messages.ts';
-import { waitForTopicLeaders } from '../../shared/kafka/kafkajs/wait-for-topic-leaders.ts';
+import { waitForTopicLeaders } from '../../shared/kafka/wait-for-topic-leaders.ts';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'confluent_kafka_interop.py');
 const PYTHON = process.env.KPO_PYTHON ?? 'python3';

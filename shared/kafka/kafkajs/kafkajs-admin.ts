@@ -3,7 +3,7 @@ import type kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import type { AdminPort, PartitionOffset, PartitionWatermarks, TopicSpec } from '../kafka-port.ts';
 import { kafkaError } from './kafkajs-errors.ts';
-import { waitForTopicLeaders } from './wait-for-topic-leaders.ts';
+import { waitForTopicLeaders } from '../wait-for-topic-leaders.ts';
 
 /** How long createTopics waits for every new partition to have a leader. */
 const TOPIC_LEADER_WAIT_MS = 30_000;

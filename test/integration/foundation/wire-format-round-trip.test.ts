@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { waitForTopicLeaders } from '../../../shared/kafka/kafkajs/wait-for-topic-leaders.ts';
+import { waitForTopicLeaders } from '../../../shared/kafka/wait-for-topic-leaders.ts';
 
 const schema = {
   type: 'record',

@@ -27,7 +27,16 @@ function consumer(t: TestContext, kafka: KafkaClientPort, group: string): Consum
   return c;
 }
 
-export function kafkaPortContract(adapter: string, makeClient: () => KafkaClientPort): void {
+export interface AdapterTraits {
+  /** The adapter rebalances cooperatively: partitions that stay with a member are never revoked. */
+  readonly cooperative?: boolean;
+}
+
+export function kafkaPortContract(
+  adapter: string,
+  makeClient: () => KafkaClientPort,
+  traits: AdapterTraits = {},
+): void {
   describe(`Kafka port contract: ${adapter}`, () => {
     test('a produced batch comes back with keys, values, headers, per-partition offset order and one partition per key', async (t) => {
       const kafka = makeClient();
@@ -194,6 +203,89 @@ export function kafkaPortContract(adapter: string, makeClient: () => KafkaClient
         what: `records of both partitions (got partitions ${[...new Set(seen.map((r) => r.partition))].join(',')})`,
       });
     });
+
+    test('pausing a partition inside a batch skips no prefetched record (upstream confluent-kafka-javascript issue 517)', async (t) => {
+      const kafka = makeClient();
+      const name = await topic(t, kafka, 2);
+      const total = 3_000;
+      await produce(t, kafka, name, total, 64);
+      const taken = new Map<number, string[]>();
+      const c = consumer(t, kafka, uniqueName('g'));
+      await c.subscribe([name]);
+      let pauses = 0;
+      await c.run({
+        onBatch: (b) => {
+          // Take a few records, pause the partition mid-batch (the rest of this batch and whatever
+          // the client prefetched is not taken), and resume it a moment later.
+          const n = Math.min(1 + (pauses % 13), b.records.length);
+          const list = taken.get(b.partition) ?? [];
+          list.push(...b.records.slice(0, n).map((r) => r.offset));
+          taken.set(b.partition, list);
+          pauses += 1;
+          const tp = [{ topic: name, partition: b.partition }];
+          c.pause(tp);
+          setTimeout(() => c.resume(tp), pauses % 3 === 0 ? 0 : 5);
+          return n;
+        },
+      });
+      // Wait for the last record of each partition (a skip shows below as a gap, not as a time-out).
+      const admin = kafka.createAdmin();
+      await admin.connect();
+      t.after(() => admin.close());
+      const ends = (await admin.topicOffsets(name)).filter((p) => p.high !== '0');
+      await waitFor(() => ends.every((p) => taken.get(p.partition)?.at(-1) === String(BigInt(p.high) - 1n)), {
+        timeoutMs: 60_000,
+        what: `the last record of every partition taken through pauses`,
+      });
+      for (const [partition, offsets] of taken) {
+        assert.deepEqual(
+          offsets,
+          Array.from({ length: offsets.length }, (_, i) => String(i)),
+          `partition ${partition}: offsets skipped or repeated across pause/resume`,
+        );
+      }
+      assert.ok(pauses > 100, `only ${pauses} pauses: the test did not pause inside batches`);
+    });
+
+    if (traits.cooperative) {
+      test('cooperative: a partition that stays with its member is not revoked nor fetched again when a member joins', async (t) => {
+        const kafka = makeClient();
+        const name = await topic(t, kafka, 4);
+        await produce(t, kafka, name, 80, 16);
+        const group = uniqueName('g');
+        const firstSeen: ConsumedRecord[] = [];
+        const firstChanges: AssignmentChange[] = [];
+        const first = consumer(t, kafka, group);
+        await first.subscribe([name]);
+        await first.run({
+          onAssignmentChange: (change) => firstChanges.push(change),
+          onBatch: (b) => (firstSeen.push(...b.records), b.records.length),
+        });
+        await waitFor(() => firstSeen.length >= 80, { timeoutMs: 20_000, what: '80 records' });
+        // Nothing is committed: a partition revoked and assigned back would be read again from offset 0.
+        const second = consumer(t, kafka, group);
+        await second.subscribe([name]);
+        await second.run({ onBatch: (b) => b.records.length });
+        await waitFor(() => first.assignment().length === 2 && second.assignment().length === 2, {
+          timeoutMs: 30_000,
+          what: 'a 2 + 2 split',
+        });
+        const kept = new Set(first.assignment().map((tp) => tp.partition));
+        for (const change of firstChanges.slice(1)) {
+          assert.deepEqual(change.assigned, [], 'the first member gained a partition while it gave some up');
+          for (const tp of change.revoked)
+            assert.ok(!kept.has(tp.partition), `kept partition ${tp.partition} was revoked`);
+        }
+        const keptBefore = firstSeen.filter((r) => kept.has(r.partition)).length;
+        await produce(t, kafka, name, 80, 16); // the same keys again: as many records on the kept partitions
+        await waitFor(() => firstSeen.filter((r) => kept.has(r.partition)).length >= 2 * keptBefore, {
+          timeoutMs: 20_000,
+          what: 'the new records of the kept partitions',
+        });
+        const keys = firstSeen.filter((r) => kept.has(r.partition)).map((r) => `${r.partition}@${r.offset}`);
+        assert.equal(new Set(keys).size, keys.length, 'a kept partition was fetched again from the start');
+      });
+    }
 
     test('admin creates topics idempotently and reports partitions and watermarks', async (t) => {
       const kafka = makeClient();

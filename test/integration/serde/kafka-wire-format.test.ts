@@ -12,7 +12,7 @@ import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { sampleMessages } from '../../unit/serde/sample-messages.ts';
-import { waitForTopicLeaders } from '../../../shared/kafka/kafkajs/wait-for-topic-leaders.ts';
+import { waitForTopicLeaders } from '../../../shared/kafka/wait-for-topic-leaders.ts';
 
 test('every kind, produced to Kafka and consumed back, is in the Confluent wire format and decodes equal', async (t) => {
   const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();

@@ -1,0 +1,61 @@
+/**
+ * The librdkafka adapter's entry point (@confluentinc/kafka-javascript),
+ * handing out port implementations. The only module (with its siblings) that
+ * loads the native client; it is loaded when the first client is created, so
+ * the kafkajs paths never need it.
+ */
+import type {
+  AdminPort,
+  ConsumerOptions,
+  ConsumerPort,
+  KafkaClientPort,
+  PartitionReaderOptions,
+  PartitionReaderPort,
+  ProducerPort,
+} from '../kafka-port.ts';
+import { ConfluentAdmin } from './confluent-admin.ts';
+import { ConfluentConsumer } from './confluent-consumer.ts';
+import { ConfluentPartitionReader } from './confluent-partition-reader.ts';
+import { ConfluentProducer } from './confluent-producer.ts';
+import { loadLibrdkafka, type LibrdkafkaBinding, type LibrdkafkaConfig } from './librdkafka-binding.ts';
+
+export interface ConfluentClientOptions {
+  readonly brokers: readonly string[];
+  /** Default "kpo". */
+  readonly clientId?: string;
+  /** Connection setup timeout. Default 3000 ms. */
+  readonly connectionTimeoutMs?: number;
+}
+
+export class ConfluentClient implements KafkaClientPort {
+  private readonly rd: LibrdkafkaBinding;
+  private readonly common: LibrdkafkaConfig;
+
+  constructor(options: ConfluentClientOptions) {
+    this.rd = loadLibrdkafka();
+    this.common = {
+      'bootstrap.servers': options.brokers.join(','),
+      'client.id': options.clientId ?? 'kpo',
+      'socket.connection.setup.timeout.ms': options.connectionTimeoutMs ?? 3_000,
+      // Same reconnect pace as the kafkajs adapter's retry (100 ms first, then backing off).
+      'reconnect.backoff.ms': 100,
+      'reconnect.backoff.max.ms': 5_000,
+    };
+  }
+
+  createConsumer(options: ConsumerOptions): ConsumerPort {
+    return new ConfluentConsumer(this.rd, this.common, options);
+  }
+
+  createPartitionReader(options: PartitionReaderOptions): PartitionReaderPort {
+    return new ConfluentPartitionReader(this.rd, this.common, options);
+  }
+
+  createProducer(): ProducerPort {
+    return new ConfluentProducer(this.rd, this.common);
+  }
+
+  createAdmin(): AdminPort {
+    return new ConfluentAdmin(this.rd, this.common);
+  }
+}
