@@ -1,5 +1,6 @@
 /** AdminPort over the librdkafka client's promise-based (KafkaJS-compatible) admin. */
 import type { AdminPort, PartitionOffset, PartitionWatermarks, TopicSpec } from '../kafka-port.ts';
+import { kafkajsStyleTopics } from '../kafkajs-style-topics.ts';
 import { waitForTopicLeaders } from '../wait-for-topic-leaders.ts';
 import { confluentKafkaError } from './confluent-errors.ts';
 import type { CompatAdmin, LibrdkafkaBinding, LibrdkafkaConfig } from './librdkafka-binding.ts';
@@ -31,14 +32,7 @@ export class ConfluentAdmin implements AdminPort {
   async createTopics(topics: readonly TopicSpec[]): Promise<void> {
     if (topics.length === 0) return;
     await this.call('create topics', topics[0]?.topic, async () => {
-      await this.admin.createTopics({
-        topics: topics.map((spec) => ({
-          topic: spec.topic,
-          numPartitions: spec.partitions,
-          replicationFactor: spec.replicationFactor ?? 1,
-          configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      await this.admin.createTopics({ topics: kafkajsStyleTopics(topics) });
       await waitForTopicLeaders(
         this.admin,
         topics.map((spec) => spec.topic),

@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { KpoError } from '../../errors/kpo-error.ts';
+import type { KafkajsStyleTopic } from '../kafkajs-style-topics.ts';
 
 /** librdkafka configuration properties (CONFIGURATION.md names), plus node binding callbacks. */
 export type LibrdkafkaConfig = Record<string, string | number | boolean | ((...args: never[]) => void)>;
@@ -85,15 +86,7 @@ export interface RdProducer extends RdClient {
 export interface CompatAdmin {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  createTopics(options: {
-    topics: {
-      topic: string;
-      numPartitions: number;
-      replicationFactor: number;
-      configEntries: { name: string; value: string }[];
-    }[];
-    timeout?: number;
-  }): Promise<boolean>;
+  createTopics(options: { topics: KafkajsStyleTopic[]; timeout?: number }): Promise<boolean>;
   deleteTopics(options: { topics: string[]; timeout?: number }): Promise<void>;
   listTopics(): Promise<string[]>;
   fetchTopicMetadata(options: {

@@ -3,6 +3,7 @@ import type kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import type { AdminPort, PartitionOffset, PartitionWatermarks, TopicSpec } from '../kafka-port.ts';
 import { kafkaError } from './kafkajs-errors.ts';
+import { kafkajsStyleTopics } from '../kafkajs-style-topics.ts';
 import { waitForTopicLeaders } from '../wait-for-topic-leaders.ts';
 
 /** How long createTopics waits for every new partition to have a leader. */
@@ -25,12 +26,7 @@ export class KafkajsAdmin implements AdminPort {
       // UNKNOWN_TOPIC_OR_PARTITION for a topic it just created, so the wait is ours (waitForTopicLeaders).
       await this.admin.createTopics({
         waitForLeaders: false,
-        topics: topics.map((spec) => ({
-          topic: spec.topic,
-          numPartitions: spec.partitions,
-          replicationFactor: spec.replicationFactor ?? 1,
-          configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
-        })),
+        topics: kafkajsStyleTopics(topics),
       });
       await waitForTopicLeaders(
         this.admin,

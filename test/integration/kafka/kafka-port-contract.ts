@@ -27,6 +27,24 @@ function consumer(t: TestContext, kafka: KafkaClientPort, group: string): Consum
   return c;
 }
 
+/** A second member joins `first`'s group on a 4-partition topic; resolves once they hold 2 + 2. */
+async function joinSecond(
+  t: TestContext,
+  kafka: KafkaClientPort,
+  group: string,
+  name: string,
+  first: ConsumerPort,
+): Promise<ConsumerPort> {
+  const second = consumer(t, kafka, group);
+  await second.subscribe([name]);
+  await second.run({ onBatch: (b) => b.records.length });
+  await waitFor(() => first.assignment().length === 2 && second.assignment().length === 2, {
+    timeoutMs: 30_000,
+    what: 'a 2 + 2 split',
+  });
+  return second;
+}
+
 export interface AdapterTraits {
   /** The adapter rebalances cooperatively: partitions that stay with a member are never revoked. */
   readonly cooperative?: boolean;
@@ -158,13 +176,7 @@ export function kafkaPortContract(
       await first.subscribe([name]);
       await first.run({ onAssignmentChange: (c) => firstChanges.push(c), onBatch: (b) => b.records.length });
       assert.equal(first.assignment().length, 4);
-      const second = consumer(t, kafka, group);
-      await second.subscribe([name]);
-      await second.run({ onBatch: (b) => b.records.length });
-      await waitFor(() => first.assignment().length === 2 && second.assignment().length === 2, {
-        timeoutMs: 30_000,
-        what: 'a 2 + 2 split',
-      });
+      const second = await joinSecond(t, kafka, group, name, first);
       const all = [...first.assignment(), ...second.assignment()].map((tp) => tp.partition).sort();
       assert.deepEqual(all, [0, 1, 2, 3]);
       const last = firstChanges[firstChanges.length - 1]!;
@@ -263,13 +275,7 @@ export function kafkaPortContract(
         });
         await waitFor(() => firstSeen.length >= 80, { timeoutMs: 20_000, what: '80 records' });
         // Nothing is committed: a partition revoked and assigned back would be read again from offset 0.
-        const second = consumer(t, kafka, group);
-        await second.subscribe([name]);
-        await second.run({ onBatch: (b) => b.records.length });
-        await waitFor(() => first.assignment().length === 2 && second.assignment().length === 2, {
-          timeoutMs: 30_000,
-          what: 'a 2 + 2 split',
-        });
+        await joinSecond(t, kafka, group, name, first);
         const kept = new Set(first.assignment().map((tp) => tp.partition));
         for (const change of firstChanges.slice(1)) {
           assert.deepEqual(change.assigned, [], 'the first member gained a partition while it gave some up');
