@@ -12,7 +12,7 @@ import {
   type StageName,
 } from '../../shared/config/pipeline-config-schema.ts';
 import { PROJECT_ROOT, readStackEndpoints, stackHome } from '../../shared/config/stack-endpoints.ts';
-import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../shared/kafka/create-kafka-client.ts';
 import { ensureTopics } from '../../shared/pipeline/ensure-topics.ts';
 import { pipelineTopicSpecs } from '../../shared/pipeline/pipeline-topics.ts';
 import { stackDown, stackUp } from '../../infra/stack/local-stack.ts';
@@ -92,7 +92,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       ...options.workerEnv,
     };
 
-    const kafka = new KafkajsClient({ brokers: config.endpoints.kafkaBrokers ?? [], clientId: 'kpo-up' });
+    const kafka = createKafkaClient({
+      brokers: config.endpoints.kafkaBrokers ?? [],
+      clientId: 'kpo-up',
+      client: config.kafka.client,
+    });
     const admin = kafka.createAdmin();
     await admin.connect();
     try {

@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { StageName } from '../../shared/config/pipeline-config-schema.ts';
 import { KpoError } from '../../shared/errors/kpo-error.ts';
-import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../shared/kafka/create-kafka-client.ts';
 import { combineInstrumentation } from '../../shared/metrics/combine-instrumentation.ts';
 import { createStageMetrics } from '../../shared/metrics/create-stage-metrics.ts';
 import { metricsRoute } from '../../shared/metrics/metrics-route.ts';
@@ -36,7 +36,7 @@ export async function runWorker(stage: StageName, env: NodeJS.ProcessEnv = proce
     { serviceName: `kpo-${stage}`, otlpEndpoint: config.endpoints.otlpEndpoint },
     env,
   );
-  const kafka = new KafkajsClient({ brokers, clientId: `kpo-${stage}` });
+  const kafka = createKafkaClient({ brokers, clientId: `kpo-${stage}`, client: config.kafka.client });
   const codecs = await createMessageCodecs({
     schemaRegistryUrl: config.endpoints.schemaRegistryUrl ?? 'none',
   });
