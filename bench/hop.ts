@@ -30,7 +30,7 @@
  * concurrency / produce round trip, since each handler awaits the broker's ack of its output.
  */
 import { readFileSync } from 'node:fs';
-import { createKafkaClient } from '../shared/kafka/create-kafka-client.ts';
+import { KafkajsClient } from '../shared/kafka/kafkajs/kafkajs-client.ts';
 import { startKafkajsPassThrough } from '../shared/kafka/kafkajs/kafkajs-pass-through.ts';
 import type { KafkaClientPort, OutgoingRecord } from '../shared/kafka/kafka-port.ts';
 import type { RecordCodec } from '../shared/serde/record-codec.ts';
@@ -246,7 +246,7 @@ function median(results: readonly PathResult[]): PathResult {
   };
 }
 
-const kafka = createKafkaClient({ brokers: brokers(), logLevel: 'nothing' });
+const kafka = new KafkajsClient({ brokers: brokers(), logLevel: 'nothing' });
 const fmt = (r: PathResult): string =>
   `p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${Math.round(r.rps)} records/s  ${r.cpuUs.toFixed(1)} µs CPU/record`;
 if (ONLY === 'raw' || ONLY === 'runtime') {

@@ -49,11 +49,11 @@ export function pipelineFiles(
     write(policy, replicas, hintPrefix) {
       const document = {
         groupPrefix: runId,
+        redisKeyPrefix: redisPrefix,
         topics: { partitions: 6, ...topics },
         models: replicas.map((replica) => ({ name: replica.name, kind: 'openai', url: replica.url })),
         workers: {
-          assemble: { redisKeyPrefix: redisPrefix, ...assemble },
-          stream: { redisKeyPrefix: redisPrefix },
+          assemble: { ...assemble },
           inference: { selector: policy === 'round_robin' ? 'round-robin' : 'session-hash' },
           routing: { enabled: policy === 'hints', keyPrefix: `${redisPrefix}-${hintPrefix}` },
         },

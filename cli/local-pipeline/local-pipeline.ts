@@ -6,14 +6,11 @@
  */
 import { join } from 'node:path';
 import { loadPipelineConfig } from '../../shared/config/load-pipeline-config.ts';
-import {
-  STAGE_NAMES,
-  type PipelineConfig,
-  type StageName,
-} from '../../shared/config/pipeline-config-schema.ts';
+import type { PipelineConfig } from '../../shared/config/pipeline-config-schema.ts';
 import { PROJECT_ROOT, readStackEndpoints, stackHome } from '../../shared/config/stack-endpoints.ts';
-import { createKafkaClient } from '../../shared/kafka/create-kafka-client.ts';
+import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
 import { ensureTopics } from '../../shared/pipeline/ensure-topics.ts';
+import { graphNodes } from '../../shared/pipeline/pipeline-graph.ts';
 import { pipelineTopicSpecs } from '../../shared/pipeline/pipeline-topics.ts';
 import { stackDown, stackUp } from '../../infra/stack/local-stack.ts';
 import { ChildProcessGroup } from './child-process-group.ts';
@@ -29,7 +26,7 @@ export interface LocalPipelineOptions {
    */
   readonly model: LocalModelKind;
   /** Worker processes per stage. Default 1 each. */
-  readonly replicas?: Partial<Record<StageName, number>>;
+  readonly replicas?: Readonly<Record<string, number>>;
   /** Model server replicas, when no model endpoints are configured. Default 1 local / 2 sim. */
   readonly modelReplicas?: number;
   /** Extra environment for every worker (e.g. a test's topic names via KPO_CONFIG). */
@@ -45,7 +42,7 @@ export interface LocalPipelineOptions {
 
 export interface RunningWorker {
   readonly name: string;
-  readonly stage: StageName;
+  readonly stage: string;
   readonly pid: number;
   readonly httpPort: number;
 }
@@ -59,7 +56,7 @@ export interface LocalPipeline {
   readonly workers: RunningWorker[];
   readonly group: ChildProcessGroup;
   /** Starts one more worker of a stage (scale out, or restart after a kill); `env` adds to the pipeline's. */
-  startWorker(stage: StageName, env?: NodeJS.ProcessEnv): Promise<RunningWorker>;
+  startWorker(stage: string, env?: NodeJS.ProcessEnv): Promise<RunningWorker>;
   stop(): Promise<void>;
 }
 
@@ -92,11 +89,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       ...options.workerEnv,
     };
 
-    const kafka = createKafkaClient({
-      brokers: config.endpoints.kafkaBrokers ?? [],
-      clientId: 'kpo-up',
-      client: config.kafka.client,
-    });
+    const kafka = new KafkajsClient({ brokers: config.endpoints.kafkaBrokers ?? [], clientId: 'kpo-up' });
     const admin = kafka.createAdmin();
     await admin.connect();
     try {
@@ -127,7 +120,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 
     const workers: RunningWorker[] = [];
     let started = 0;
-    const startWorker = async (stage: StageName, extraEnv?: NodeJS.ProcessEnv): Promise<RunningWorker> => {
+    const startWorker = async (stage: string, extraEnv?: NodeJS.ProcessEnv): Promise<RunningWorker> => {
       const name = `${stage}-${started++}`;
       const match = await group.start({
         name,
@@ -143,7 +136,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       log(`worker ${name} ready (pid ${worker.pid}, http ${worker.httpPort})`);
       return worker;
     };
-    for (const stage of STAGE_NAMES) {
+    for (const { name: stage } of graphNodes(config)) {
       await Promise.all(Array.from({ length: options.replicas?.[stage] ?? 1 }, () => startWorker(stage)));
     }
     return { config, env, modelUrls, modelName, workers, group, startWorker, stop: stopAll };

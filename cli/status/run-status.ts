@@ -6,7 +6,7 @@
  * what could not be learned is null and the reason is in errors.
  */
 import type { PipelineConfig } from '../../shared/config/pipeline-config-schema.ts';
-import { STAGE_NAMES } from '../../shared/config/pipeline-config-schema.ts';
+import { graphNodes } from '../../shared/pipeline/pipeline-graph.ts';
 import type { AdminPort } from '../../shared/kafka/kafka-port.ts';
 import { listWorkerEndpoints, type WorkerEndpoint } from '../../shared/metrics/worker-endpoint-registry.ts';
 import { stageTopics } from '../../shared/pipeline/pipeline-topics.ts';
@@ -36,7 +36,7 @@ export interface StatusOptions {
 }
 
 export function stageTargetsOf(config: PipelineConfig): StageTarget[] {
-  return STAGE_NAMES.map((stage) => ({
+  return graphNodes(config).map(({ name: stage }) => ({
     stage,
     groupId: `${config.groupPrefix}-${stage}`,
     inputTopic: stageTopics(config, stage).input,

@@ -4,14 +4,13 @@
  * offending field named, its value, and what was expected.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { extname } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parse as parseToml } from 'smol-toml';
 import { KpoError } from '../errors/kpo-error.ts';
 import { compileOptions } from '../options/compile-options.ts';
 import { deepFreeze } from '../options/deep-freeze.ts';
 import { pipelineConfigSchema, type PipelineConfig } from './pipeline-config-schema.ts';
-import { applyKafkaEnv, KAFKA_ENV_NAMES } from '../kafka/kafka-connection-schema.ts';
 import { readStackEndpoints } from './stack-endpoints.ts';
 
 export const DEFAULT_CONFIG_PATH = 'pipeline.yaml';
@@ -27,7 +26,6 @@ export const CONFIG_ENV_NAMES = [
   'MODEL_NAMES',
   'MODEL_API_KEY',
   'MODEL_CONTINUATION',
-  ...KAFKA_ENV_NAMES,
 ] as const;
 
 export interface LoadOptions {
@@ -41,7 +39,18 @@ export function loadPipelineConfig(options: LoadOptions = {}): PipelineConfig {
   const env = options.env ?? process.env;
   const path = options.path ?? env.KPO_CONFIG ?? DEFAULT_CONFIG_PATH;
   const raw = existsSync(path) ? parseFile(path) : options.path ? missingFile(path) : {};
-  return parsePipelineConfig(raw, env, path);
+  return parsePipelineConfig(withModulePathsFrom(dirname(resolve(path)), raw), env, path);
+}
+
+/** A graph node's module path (`uses: ./my-stage.ts`) is relative to the pipeline file's folder. */
+function withModulePathsFrom(folder: string, raw: unknown): unknown {
+  if (!isRecord(raw) || !Array.isArray(raw.graph)) return raw;
+  const graph = raw.graph.map((node: unknown) =>
+    isRecord(node) && typeof node.uses === 'string' && node.uses.startsWith('.')
+      ? { ...node, uses: resolve(folder, node.uses) }
+      : node,
+  );
+  return { ...raw, graph };
 }
 
 /** Validates an already-parsed document; exported for tests and for callers with inline config. */
@@ -85,7 +94,6 @@ function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (env.REDIS_URL) endpoints.redisUrl = env.REDIS_URL;
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) endpoints.otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   doc.endpoints = endpoints;
-  doc.kafka = applyKafkaEnv(doc.kafka, env);
   // MODEL_ENDPOINTS=http://a:8000,http://b:8000 replaces the file's models with OpenAI-compatible endpoints;
   // MODEL_NAMES=a,b says which model names they serve (default: any); MODEL_CONTINUATION=true says
   // they continue a partial answer (vLLM, SGLang, the simulator, infra/local-model), so a crash mid-answer resumes.

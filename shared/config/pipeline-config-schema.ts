@@ -3,7 +3,6 @@
  * servers. Every default is written next to its field, here and nowhere else.
  */
 import { z } from 'zod';
-import { kafkaConnectionSchema } from '../kafka/kafka-connection-schema.ts';
 
 export const STAGE_NAMES = ['rag', 'assemble', 'inference', 'post', 'stream'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -128,6 +127,36 @@ export const modelEndpointSchema = z
   })
   .strict();
 
+const topicName = z.string().min(1);
+
+export const graphNodeSchema = z
+  .object({
+    /** Node name: consumer group `<groupPrefix>-<name>`, knobs `stages.<name>`, options `workers.<name>`. */
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+    /**
+     * The stage definition it runs: a built-in stage (rag, assemble, inference, post, stream) or a module path
+     * (relative to the pipeline file's folder, or absolute) whose default export is a StageDefinition. Default: the name.
+     */
+    uses: z.string().min(1).optional(),
+    /** Topic it reads. */
+    input: topicName,
+    /** Topic it writes; or one topic per value of a field of its output message (`by`), with a default. */
+    output: z.union([
+      topicName,
+      z
+        .object({
+          /** Field of the output message whose value picks the topic, e.g. "model". */
+          by: z.string().min(1),
+          /** Value → topic. */
+          routes: z.record(z.string(), topicName),
+          /** Topic of every other value. */
+          default: topicName,
+        })
+        .strict(),
+    ]),
+  })
+  .strict();
+
 export const pipelineConfigSchema = z
   .object({
     /** Consumer group of a stage = `<groupPrefix>-<stage>`; distinct pipelines on one cluster use distinct prefixes. Default "kpo". */
@@ -137,8 +166,10 @@ export const pipelineConfigSchema = z
       .default('kpo'),
     topics: topicsSchema.default(topicsSchema.parse({})),
     endpoints: endpointsSchema.default({}),
-    /** The Kafka client library (and, later, how it authenticates). */
-    kafka: kafkaConnectionSchema.default({ client: 'kafkajs' }),
+    /**
+     * Runtime knobs per stage node (concurrency, queue depth, timeouts, retries, shedding), by node name. A node
+     * without an entry runs on the defaults; post and stream default to queueDepth 1024.
+     */
     stages: z
       .object({
         rag: stageSchema.default(stageSchema.parse({})),
@@ -147,7 +178,7 @@ export const pipelineConfigSchema = z
         post: stageSchema.default(stageSchema.parse({ queueDepth: 1024 })),
         stream: stageSchema.default(stageSchema.parse({ queueDepth: 1024 })),
       })
-      .strict()
+      .catchall(stageSchema)
       .default({
         rag: stageSchema.parse({}),
         assemble: stageSchema.parse({}),
@@ -155,6 +186,16 @@ export const pipelineConfigSchema = z
         post: stageSchema.parse({ queueDepth: 1024 }),
         stream: stageSchema.parse({ queueDepth: 1024 }),
       }),
+    /**
+     * The pipeline graph: which stages run, in what order, joined by which topics. Absent = today's five stages
+     * (rag → assemble → inference → post → stream) over the `topics:` names. See shared/pipeline/pipeline-graph.ts.
+     */
+    graph: z.array(graphNodeSchema).min(1).optional(),
+    /** Every key the pipeline keeps in Redis (history, progress, generation leases) starts with `<prefix>:`. Default "kpo". */
+    redisKeyPrefix: z
+      .string()
+      .regex(/^[^{}\s]+$/, 'no braces or spaces')
+      .default('kpo'),
     /** Model servers; empty = the simulated model server started by `npm start`. */
     models: z.array(modelEndpointSchema).default([]),
     /**
@@ -166,7 +207,8 @@ export const pipelineConfigSchema = z
   .strict()
   .superRefine((config, ctx) => {
     // A misspelt section would otherwise be ignored and its stage silently run on defaults.
-    const known: readonly string[] = [...STAGE_NAMES, 'routing'];
+    const nodes: readonly string[] = config.graph?.map((node) => node.name) ?? STAGE_NAMES;
+    const known = [...nodes, 'routing'];
     for (const section of Object.keys(config.workers)) {
       if (!known.includes(section)) {
         ctx.addIssue({
@@ -176,6 +218,22 @@ export const pipelineConfigSchema = z
         });
       }
     }
+    for (const name of Object.keys(config.stages)) {
+      if (!(STAGE_NAMES as readonly string[]).includes(name) && !nodes.includes(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', name],
+          message: `no such stage: one of ${nodes.join(', ')}`,
+        });
+      }
+    }
+    const seen = new Set<string>();
+    config.graph?.forEach((node, index) => {
+      if (seen.has(node.name)) {
+        ctx.addIssue({ code: 'custom', path: ['graph', index, 'name'], message: 'a name no other node has' });
+      }
+      seen.add(node.name);
+    });
   });
 
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;

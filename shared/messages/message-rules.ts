@@ -55,7 +55,7 @@ function nonNegative(value: number, field: string): RuleViolation | undefined {
   return value < 0 ? { code: 'KPO_VALIDATION', field, reason: `${field} is negative (${value})` } : undefined;
 }
 
-/** seq counts from 0; -1 marks an out-of-band terminal chunk (workers/stream/failure-events.ts), which must be final. */
+/** seq counts from 0; -1 marks an out-of-band terminal chunk (shared/messages/failure-protocol.ts), which must be final. */
 function tokenChunkSeq(message: { seq: number; final: boolean }): RuleViolation | undefined {
   if (message.seq === -1) {
     return message.final

@@ -1,9 +1,12 @@
 /**
- * The pipeline's topics as the config declares them: the five hops, the
- * output, the cancel control topic and one dead-letter topic per stage input.
+ * The pipeline's topics as the graph declares them: every node's input and
+ * output topics, the client output, the cancel control topic and one
+ * dead-letter topic per stage input — all with the same partition count, so a
+ * session keeps its partition number at every hop.
  */
-import type { PipelineConfig, StageName } from '../config/pipeline-config-schema.ts';
+import type { PipelineConfig } from '../config/pipeline-config-schema.ts';
 import type { TopicSpec } from '../kafka/kafka-port.ts';
+import { graphNodes, nodeTopics } from './pipeline-graph.ts';
 
 export interface StageTopics {
   readonly input: string;
@@ -11,26 +14,23 @@ export interface StageTopics {
   readonly deadLetter: string;
 }
 
-export function stageTopics(config: PipelineConfig, stage: StageName): StageTopics {
-  const t = config.topics;
-  const hops: Record<StageName, readonly [string, string]> = {
-    rag: [t.prompts, t.rag],
-    assemble: [t.rag, t.assembled],
-    inference: [t.assembled, t.tokensRaw],
-    post: [t.tokensRaw, t.tokensPost],
-    stream: [t.tokensPost, t.output],
+export function stageTopics(config: PipelineConfig, stage: string): StageTopics {
+  const node = graphNodes(config).find((candidate) => candidate.name === stage);
+  if (node === undefined) throw new RangeError(`no stage "${stage}" in the pipeline graph`);
+  return {
+    input: node.input,
+    output: node.output,
+    deadLetter: `${node.input}${config.topics.deadLetterSuffix}`,
   };
-  const [input, output] = hops[stage];
-  return { input, output, deadLetter: `${input}${t.deadLetterSuffix}` };
 }
 
 export function pipelineTopicSpecs(config: PipelineConfig): TopicSpec[] {
   const t = config.topics;
-  const names = [t.prompts, t.rag, t.assembled, t.tokensRaw, t.tokensPost, t.output, t.cancel];
-  const deadLetters = [t.prompts, t.rag, t.assembled, t.tokensRaw, t.tokensPost].map(
-    (n) => `${n}${t.deadLetterSuffix}`,
-  );
-  return [...names, ...deadLetters].map((topic) => ({
+  const nodes = graphNodes(config);
+  const inputs = nodes.map((node) => node.input);
+  const names = [...inputs, ...nodes.flatMap(nodeTopics), t.output, t.cancel];
+  const deadLetters = inputs.map((n) => `${n}${t.deadLetterSuffix}`);
+  return [...new Set([...names, ...deadLetters])].map((topic) => ({
     topic,
     partitions: t.partitions,
     replicationFactor: t.replicationFactor,

@@ -53,8 +53,6 @@ export const assembleOptionsSchema = z
     truncationStepTokens: z.number().int().positive().default(1_024),
     /** Tokens per prefix hash block. Default 16 (the AssembledPrompt default). */
     blockSize: z.number().int().positive().default(DEFAULT_PREFIX_BLOCK_SIZE),
-    /** Prefix of the Redis keys (history) — must match the stream stage's. Default "kpo". */
-    redisKeyPrefix: z.string().min(1).default('kpo'),
   })
   .strict();
 

@@ -28,7 +28,7 @@ import type { CancelRegistry } from './cancel-registry.ts';
 import { generationRequestOf } from './generation-request.ts';
 import type { GenerationClaim, GenerationGuard } from './generation-guard.ts';
 import { TokenCoalescer, type CoalescedText } from './token-coalescer.ts';
-import { OUT_OF_BAND_SEQ } from '../stream/failure-events.ts';
+import { OUT_OF_BAND_SEQ } from '../../shared/messages/failure-protocol.ts';
 
 /** How the handler gets a model stream: the pool, the micro-batcher, or cache-aware routing. */
 export type GenerateStream = (

@@ -27,7 +27,7 @@ import type { ConversationHistoryStore } from '../../shared/redis/conversation-h
 import type { StreamProgressStore } from '../../shared/redis/stream-progress-store.ts';
 import type { EmitOptions, HandlerContext, StageHandler } from '../../shared/runtime/stage-handler.ts';
 import { terminalEvent, terminalOfFinalChunk, tokenEvent } from './client-events.ts';
-import { OUT_OF_BAND_SEQ } from './failure-events.ts';
+import { OUT_OF_BAND_SEQ } from '../../shared/messages/failure-protocol.ts';
 import type { StreamOptions } from './options.ts';
 import { RequestStream } from './request-stream.ts';
 

@@ -31,8 +31,6 @@ export const streamOptionsSchema = z
       })
       .strict()
       .default({ maxTurns: 50, ttlSeconds: 86_400 }),
-    /** Prefix of the Redis keys (history, progress) — must match the assemble stage's. Default "kpo". */
-    redisKeyPrefix: z.string().min(1).default('kpo'),
   })
   .strict();
 

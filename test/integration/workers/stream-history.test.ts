@@ -16,7 +16,7 @@ import { promptRequest, tokenChunk } from '../../unit/workers/message-fixtures.t
 const redis = createRedisConnection({ url: serviceEndpoints().redisUrl });
 const keyPrefix = uniqueName('kpo-test');
 const stores = createRedisStores(redis, { keyPrefix, history: { maxTurns: 20, ttlSeconds: 300 } });
-const options = parseStreamOptions({ flushIntervalMs: 0, redisKeyPrefix: keyPrefix });
+const options = parseStreamOptions({ flushIntervalMs: 0 });
 
 after(async () => {
   const created = await redis.keys(`${keyPrefix}:*`);
@@ -60,7 +60,7 @@ test('a finished request is appended to Redis history and the next turn is assem
 
   const assemble = new AssembleHandler({
     history: stores.history,
-    options: parseAssembleOptions({ systemPrompt: 'SYS', redisKeyPrefix: keyPrefix }),
+    options: parseAssembleOptions({ systemPrompt: 'SYS' }),
   });
   const prompts: RecordedEmit<AssembledPrompt>[] = [];
   await assemble.handle(

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamHandler, type StreamHandlerDeps } from '../../../../workers/stream/handler.ts';
 import { parseStreamOptions, type StreamOptions } from '../../../../workers/stream/options.ts';
-import { terminalChunkForFailure } from '../../../../workers/stream/failure-events.ts';
+import { terminalChunkForFailure } from '../../../../shared/messages/failure-protocol.ts';
 import { InMemoryConversationHistoryStore } from '../../../../shared/redis/in-memory-conversation-history-store.ts';
 import { InMemoryStreamProgressStore } from '../../../../shared/redis/stream-progress-store.ts';
 import type { ClientEvent, TokenChunk } from '../../../../shared/messages/types.ts';

@@ -13,8 +13,8 @@
  *   the request has no terminal yet. Right for any stage, and the only safe
  *   way once tokens may have gone out (inference mid-stream, post, stream).
  */
-import type { ClientEvent, TokenChunk } from '../../shared/messages/types.ts';
-import type { RecordFailure } from '../../shared/runtime/stage-handler.ts';
+import type { ClientEvent, TokenChunk } from './types.ts';
+import type { RecordFailure } from '../runtime/stage-handler.ts';
 
 /** Seq of a chunk that ends its request out of band (not part of the token sequence). */
 export const OUT_OF_BAND_SEQ = -1;

@@ -4,9 +4,9 @@ import {
   clientEventForFailure,
   terminalChunkForFailure,
   OUT_OF_BAND_SEQ,
-} from '../../../../workers/stream/failure-events.ts';
-import { KpoError } from '../../../../shared/errors/kpo-error.ts';
-import type { RecordFailure } from '../../../../shared/runtime/stage-handler.ts';
+} from '../../../shared/messages/failure-protocol.ts';
+import { KpoError } from '../../../shared/errors/kpo-error.ts';
+import type { RecordFailure } from '../../../shared/runtime/stage-handler.ts';
 
 function failure(overrides: Partial<RecordFailure> = {}): RecordFailure {
   return {

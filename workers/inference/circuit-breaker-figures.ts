@@ -2,8 +2,8 @@
  * kpo_circuit_breaker_state from the inference worker's real breakers: every
  * endpoint reports its state at start (closed) and on every change.
  */
-import type { BreakerState, StageFigures } from '../../../shared/metrics/stage-figures.ts';
-import type { CircuitStateName, ResilientEndpoint } from '../../../shared/model/resilient-endpoint.ts';
+import type { BreakerState, StageFigures } from '../../shared/metrics/stage-figures.ts';
+import type { CircuitStateName, ResilientEndpoint } from '../../shared/model/resilient-endpoint.ts';
 
 /** An isolated circuit refuses calls as an open one does. */
 const GAUGE_STATE: Readonly<Record<CircuitStateName, BreakerState>> = {
