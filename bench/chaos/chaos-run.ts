@@ -23,6 +23,8 @@ import { promptRequest } from '../../test/unit/workers/message-fixtures.ts';
 import { createMessageCodecs, type MessageCodecs } from '../../shared/serde/create-message-codecs.ts';
 import { readPid, startDetached, stopProcess } from '../../infra/stack/service-process.ts';
 import { stackLayout } from '../../infra/stack/stack-layout.ts';
+import { redisService } from '../../infra/stack/redis-service.ts';
+import { findPrerequisites } from '../../infra/stack/prerequisites.ts';
 import { writeTestPipelineConfig } from '../../test/helpers/test-pipeline-config.ts';
 import { OutputLedger, type ChaosFigures } from './output-ledger.ts';
 
@@ -320,7 +322,11 @@ class ChaosActions {
   }
 }
 
-/** Stops a local-stack service and starts the very same command line again (the stack's own start would wipe its data). */
+/**
+ * Stops a local-stack service and starts it again on its data. Kafka: the very same command line (the stack's own
+ * start would format its storage). Redis: the stack's own start (it keeps the data folder, so the snapshot SHUTDOWN
+ * SAVE wrote is loaded); its command line cannot be read back, since redis-server rewrites its process title.
+ */
 async function restartInPlace(
   service: 'kafka' | 'redis',
   stop: (pidFile: string) => Promise<void>,
@@ -329,6 +335,11 @@ async function restartInPlace(
   const pidFile = layout.pidFile(service);
   const pid = readPid(pidFile);
   if (pid === undefined) throw new Error(`${service} has no pid file: is the local stack running?`);
+  if (service === 'redis') {
+    await stop(pidFile);
+    await redisService(layout).start(findPrerequisites(layout));
+    return;
+  }
   const [command, ...args] = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
     .split('\0')
     .filter((a) => a !== '');

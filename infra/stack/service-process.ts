@@ -28,6 +28,8 @@ export function startDetached(spec: StartSpec): number {
       detached: true,
       stdio: ['ignore', log, log],
     });
+    // A spawn failure also emits 'error' a tick later; the throw below reports it, so the event must not crash us.
+    child.once('error', () => undefined);
     if (child.pid === undefined) throw new Error(`could not spawn ${spec.command}`);
     child.unref();
     writeFileSync(spec.pidFile, String(child.pid));
