@@ -22,7 +22,8 @@
  * other processes on the machine hits both alike; the medians are reported. Prints both and, last,
  * one JSON line.
  * Env: KAFKA_BROKERS (default: the local stack), BACKLOG (50000), PACED (2000), RATE (1000),
- * ROUNDS (5), SESSIONS (10000), CONCURRENCY (4000), QUEUE_DEPTH (4 × CONCURRENCY),
+ * ROUNDS (5), CLIENTS (kafkajs,confluent: the runtime path once per client library; default both where
+ * the librdkafka client is installed, else kafkajs), SESSIONS (10000), CONCURRENCY (4000), QUEUE_DEPTH (4 × CONCURRENCY),
  * MAX_PRODUCE_BATCH (1000; kafkajs groups a request's messages per partition in quadratic time,
  * so much larger requests get slower), ONLY (raw | runtime: run one path only, no comparison,
  * e.g. under node --cpu-prof), DEBUG_PAUSES (print the runtime's pauses and produce requests).
@@ -30,7 +31,9 @@
  * concurrency / produce round trip, since each handler awaits the broker's ack of its output.
  */
 import { readFileSync } from 'node:fs';
-import { KafkajsClient } from '../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../shared/kafka/create-kafka-client.ts';
+import type { KafkaClientName } from '../shared/kafka/kafka-client-name.ts';
+import { librdkafkaInstalled } from '../shared/kafka/confluent/librdkafka-binding.ts';
 import { startKafkajsPassThrough } from '../shared/kafka/kafkajs/kafkajs-pass-through.ts';
 import type { KafkaClientPort, OutgoingRecord } from '../shared/kafka/kafka-port.ts';
 import type { RecordCodec } from '../shared/serde/record-codec.ts';
@@ -246,42 +249,65 @@ function median(results: readonly PathResult[]): PathResult {
   };
 }
 
-const kafka = new KafkajsClient({ brokers: brokers(), logLevel: 'nothing' });
+// The runtime path runs once per client library (CLIENTS, default: both where the librdkafka client is
+// installed); the raw baseline is always kafkajs. Each client's watcher and admin use that client.
+const clientNames = (process.env.CLIENTS?.split(',') ??
+  (librdkafkaInstalled() ? ['kafkajs', 'confluent'] : ['kafkajs'])) as KafkaClientName[];
+const clients = new Map(
+  clientNames.map((client) => [
+    client,
+    createKafkaClient({ brokers: brokers(), logLevel: 'nothing', client }),
+  ]),
+);
+const kafka = createKafkaClient({ brokers: brokers(), logLevel: 'nothing', client: 'kafkajs' });
 const fmt = (r: PathResult): string =>
   `p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${Math.round(r.rps)} records/s  ${r.cpuUs.toFixed(1)} µs CPU/record`;
 if (ONLY === 'raw' || ONLY === 'runtime') {
   // One path only (for profiling with node --cpu-prof); no comparison, no JSON line.
+  const only = ONLY === 'raw' ? kafka : clients.values().next().value!;
   for (let round = 1; round <= ROUNDS; round += 1)
-    console.log(`${ONLY} round ${round}: ${fmt(await runPath(kafka, ONLY, BACKLOG, PACED))}`);
+    console.log(`${ONLY} round ${round}: ${fmt(await runPath(only, ONLY, BACKLOG, PACED))}`);
   process.exit(0);
 }
 await runPath(kafka, 'raw', 2_000, 200);
-await runPath(kafka, 'runtime', 2_000, 200);
+for (const client of clients.values()) await runPath(client, 'runtime', 2_000, 200);
 const raws: PathResult[] = [];
-const runtimes: PathResult[] = [];
+const runtimes = new Map<KafkaClientName, PathResult[]>(clientNames.map((name) => [name, []]));
 for (let round = 1; round <= ROUNDS; round += 1) {
   raws.push(await runPath(kafka, 'raw', BACKLOG, PACED));
-  runtimes.push(await runPath(kafka, 'runtime', BACKLOG, PACED));
-  console.log(`round ${round}: raw ${fmt(raws.at(-1)!)} | runtime ${fmt(runtimes.at(-1)!)}`);
+  const line = [`round ${round}: raw ${fmt(raws.at(-1)!)}`];
+  for (const [name, client] of clients) {
+    const result = await runPath(client, 'runtime', BACKLOG, PACED);
+    runtimes.get(name)!.push(result);
+    line.push(`runtime/${name} ${fmt(result)}`);
+  }
+  console.log(line.join(' | '));
 }
 const raw = median(raws);
-const runtime = median(runtimes);
 console.log(`median of ${ROUNDS} rounds`);
-console.log(`raw kafkajs pass-through: ${fmt(raw)}`);
-console.log(`StageWorker runtime:      ${fmt(runtime)}`);
-console.log(
-  `ratios: p50 ${(runtime.p50 / raw.p50).toFixed(2)}x (target <= 1.2)  p99 ${(runtime.p99 / raw.p99).toFixed(2)}x (target <= 1.5)  throughput ${((runtime.rps / raw.rps) * 100).toFixed(0)}% (target >= 80%)`,
-);
+console.log(`raw kafkajs pass-through:      ${fmt(raw)}`);
+const figures: Record<string, number> = {};
+for (const [name, results] of runtimes) {
+  const runtime = median(results);
+  console.log(`StageWorker runtime, ${name.padEnd(9)}: ${fmt(runtime)}`);
+  console.log(
+    `  ratios vs raw: p50 ${(runtime.p50 / raw.p50).toFixed(2)}x (target <= 1.2)  p99 ${(runtime.p99 / raw.p99).toFixed(2)}x (target <= 1.5)  throughput ${((runtime.rps / raw.rps) * 100).toFixed(0)}% (target >= 80%)`,
+  );
+  // kafkajs keeps the keys earlier runs printed; other clients' keys carry their name.
+  const prefix = name === 'kafkajs' ? 'runtime' : `runtime_${name}`;
+  figures[`${prefix}_p50_ms`] = Number(runtime.p50.toFixed(3));
+  figures[`${prefix}_p99_ms`] = Number(runtime.p99.toFixed(3));
+  figures[`${prefix}_rps`] = Math.round(runtime.rps);
+  figures[`${prefix}_cpu_us_per_record`] = Number(runtime.cpuUs.toFixed(2));
+}
 console.log(
   JSON.stringify({
-    runtime_p50_ms: Number(runtime.p50.toFixed(3)),
+    ...figures,
     raw_p50_ms: Number(raw.p50.toFixed(3)),
-    runtime_p99_ms: Number(runtime.p99.toFixed(3)),
     raw_p99_ms: Number(raw.p99.toFixed(3)),
-    runtime_rps: Math.round(runtime.rps),
     raw_rps: Math.round(raw.rps),
-    runtime_cpu_us_per_record: Number(runtime.cpuUs.toFixed(2)),
     raw_cpu_us_per_record: Number(raw.cpuUs.toFixed(2)),
+    clients: clientNames.join(','),
     backlog: BACKLOG,
     paced: PACED,
     rate_per_s: RATE,
