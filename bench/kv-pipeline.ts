@@ -29,7 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { startLocalPipeline, type LocalPipeline } from '../cli/local-pipeline/local-pipeline.ts';
 import { stackHome } from '../shared/config/stack-endpoints.ts';
-import { KafkajsClient } from '../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../shared/kafka/create-kafka-client.ts';
 import { createRedisConnection } from '../shared/redis/redis-connection.ts';
 import { createMessageCodecs } from '../shared/serde/create-message-codecs.ts';
 import { startSimReplicas, type SimReplica } from './kv/sim-replicas.ts';
@@ -105,7 +105,11 @@ try {
     log: (line) => log(`  ${line}`),
   });
   const { config } = pipeline;
-  const kafka = new KafkajsClient({ brokers: config.endpoints.kafkaBrokers ?? [], clientId: runId });
+  const kafka = createKafkaClient({
+    brokers: config.endpoints.kafkaBrokers ?? [],
+    clientId: runId,
+    client: config.kafka.client,
+  });
   const codecs = await createMessageCodecs({ schemaRegistryUrl: config.endpoints.schemaRegistryUrl });
   client = new TurnClient(kafka, codecs, config.topics);
   await client.start();

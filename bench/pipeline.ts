@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalPipeline } from '../cli/local-pipeline/local-pipeline.ts';
 import { stackHome } from '../shared/config/stack-endpoints.ts';
-import { KafkajsClient } from '../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../shared/kafka/create-kafka-client.ts';
 import { createMessageCodecs } from '../shared/serde/create-message-codecs.ts';
 import { runOpenLoop, runSequential, type Fire } from './pipeline/arrivals.ts';
 import { parseBenchOptions } from './pipeline/bench-options.ts';
@@ -78,7 +78,7 @@ type StepResult = ReturnType<typeof stepResult>;
 
 async function runBench() {
   const brokers = pipeline.config.endpoints.kafkaBrokers ?? [];
-  const kafka = new KafkajsClient({ brokers, clientId: 'bench-pipeline', logLevel: 'nothing' });
+  const kafka = createKafkaClient({ brokers, clientId: 'bench-pipeline', logLevel: 'nothing' });
   const codecs = await createMessageCodecs({
     schemaRegistryUrl: pipeline.config.endpoints.schemaRegistryUrl ?? 'none',
   });

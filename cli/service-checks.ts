@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import type { PipelineConfig } from '../shared/config/pipeline-config-schema.ts';
 import { readStackEndpoints } from '../shared/config/stack-endpoints.ts';
 import { KpoError } from '../shared/errors/kpo-error.ts';
-import { KafkajsClient } from '../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../shared/kafka/create-kafka-client.ts';
 import { requireBrokers } from './cli-context.ts';
 
 /** Per service; generous for a busy machine, short enough that nobody waits on a dead one. */
@@ -59,7 +59,7 @@ async function checkKafka(
   topics: readonly string[],
   timeoutMs: number,
 ): Promise<void> {
-  const admin = new KafkajsClient({ brokers, clientId: 'kpo-check', logLevel: 'nothing' }).createAdmin();
+  const admin = createKafkaClient({ brokers, clientId: 'kpo-check', logLevel: 'nothing' }).createAdmin();
   const where = brokers.join(',');
   const fix = 'Fix: start it (npm run stack -- up) or set KAFKA_BROKERS';
   let existing: Set<string>;

@@ -16,8 +16,8 @@ import { Redis } from 'ioredis';
 import { startLocalPipeline, type LocalPipeline } from '../../cli/local-pipeline/local-pipeline.ts';
 import { STAGE_NAMES, type PipelineConfig } from '../../shared/config/pipeline-config-schema.ts';
 import { partitionForKey } from '../../shared/client/session-partition.ts';
-import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
-import type { ProducerPort } from '../../shared/kafka/kafka-port.ts';
+import { createKafkaClient } from '../../shared/kafka/create-kafka-client.ts';
+import type { KafkaClientPort, ProducerPort } from '../../shared/kafka/kafka-port.ts';
 import type { ClientEvent } from '../../shared/messages/types.ts';
 import { promptRequest } from '../../test/unit/workers/message-fixtures.ts';
 import { createMessageCodecs, type MessageCodecs } from '../../shared/serde/create-message-codecs.ts';
@@ -60,7 +60,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     log: (line) => options.log(line),
   });
   const brokers = config.endpoints.kafkaBrokers ?? pipeline.config.endpoints.kafkaBrokers ?? [];
-  const kafka = new KafkajsClient({ brokers: [...brokers], clientId: 'kpo-chaos', logLevel: 'nothing' });
+  const kafka = createKafkaClient({ brokers: [...brokers], clientId: 'kpo-chaos', logLevel: 'nothing' });
   const codecs = await createMessageCodecs({
     schemaRegistryUrl: pipeline.config.endpoints.schemaRegistryUrl!,
   });
@@ -240,7 +240,7 @@ class ChaosActions {
     await Promise.allSettled(restarts);
   }
 
-  async garbageLoop(kafka: KafkajsClient, stopAt: number): Promise<void> {
+  async garbageLoop(kafka: KafkaClientPort, stopAt: number): Promise<void> {
     const producer = kafka.createProducer();
     await producer.connect();
     const topics = Object.entries(this.pipeline.config.topics)
@@ -273,7 +273,7 @@ class ChaosActions {
     await restartInPlace('kafka', async (pidFile) => {
       await stopProcess(pidFile, 30_000);
     });
-    const kafka = new KafkajsClient({
+    const kafka = createKafkaClient({
       brokers: [...this.pipeline.config.endpoints.kafkaBrokers!],
       logLevel: 'nothing',
     });

@@ -6,7 +6,7 @@
  * registerStatusCommand(program) in cli/kpo.ts.
  */
 import type { Command } from 'commander';
-import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../shared/kafka/create-kafka-client.ts';
 import { loadConfig, requireBrokers } from '../cli-context.ts';
 import { formatStatus } from '../status/format-status.ts';
 import { KafkajsGroupDescriber } from '../status/group-describer.ts';
@@ -31,7 +31,12 @@ export function registerStatusCommand(program: Command): void {
       const brokers = requireBrokers(config);
       const stages = stageTargetsOf(config);
       await checkServices(config, { topics: stages.map((s) => s.inputTopic) });
-      const admin = new KafkajsClient({ brokers, clientId: 'kpo-status', logLevel: 'nothing' }).createAdmin();
+      const admin = createKafkaClient({
+        brokers,
+        clientId: 'kpo-status',
+        logLevel: 'nothing',
+        client: config.kafka.client,
+      }).createAdmin();
       const groups = new KafkajsGroupDescriber(brokers);
       await Promise.all([admin.connect(), groups.connect()]);
       try {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { checkTopics, ensureTopics } from '../../shared/pipeline/ensure-topics.ts';
 import { pipelineTopicSpecs } from '../../shared/pipeline/pipeline-topics.ts';
-import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../shared/kafka/create-kafka-client.ts';
 import { loadConfig, requireBrokers } from '../cli-context.ts';
 import { checkServices } from '../service-checks.ts';
 
@@ -15,9 +15,10 @@ export function registerTopicsCommand(program: Command): void {
     .action(async (options: { create?: boolean; json?: boolean }) => {
       const config = loadConfig();
       await checkServices(config, {});
-      const admin = new KafkajsClient({
+      const admin = createKafkaClient({
         brokers: requireBrokers(config),
         clientId: 'kpo-topics',
+        client: config.kafka.client,
       }).createAdmin();
       await admin.connect();
       try {

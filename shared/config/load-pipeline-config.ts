@@ -11,6 +11,7 @@ import { KpoError } from '../errors/kpo-error.ts';
 import { compileOptions } from '../options/compile-options.ts';
 import { deepFreeze } from '../options/deep-freeze.ts';
 import { pipelineConfigSchema, type PipelineConfig } from './pipeline-config-schema.ts';
+import { applyKafkaEnv, KAFKA_ENV_NAMES } from '../kafka/kafka-connection-schema.ts';
 import { readStackEndpoints } from './stack-endpoints.ts';
 
 export const DEFAULT_CONFIG_PATH = 'pipeline.yaml';
@@ -26,6 +27,7 @@ export const CONFIG_ENV_NAMES = [
   'MODEL_NAMES',
   'MODEL_API_KEY',
   'MODEL_CONTINUATION',
+  ...KAFKA_ENV_NAMES,
 ] as const;
 
 export interface LoadOptions {
@@ -94,6 +96,7 @@ function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (env.REDIS_URL) endpoints.redisUrl = env.REDIS_URL;
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) endpoints.otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   doc.endpoints = endpoints;
+  doc.kafka = applyKafkaEnv(doc.kafka, env);
   // MODEL_ENDPOINTS=http://a:8000,http://b:8000 replaces the file's models with OpenAI-compatible endpoints;
   // MODEL_NAMES=a,b says which model names they serve (default: any); MODEL_CONTINUATION=true says
   // they continue a partial answer (vLLM, SGLang, the simulator, infra/local-model), so a crash mid-answer resumes.

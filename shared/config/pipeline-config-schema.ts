@@ -3,6 +3,7 @@
  * servers. Every default is written next to its field, here and nowhere else.
  */
 import { z } from 'zod';
+import { kafkaConnectionSchema } from '../kafka/kafka-connection-schema.ts';
 
 export const STAGE_NAMES = ['rag', 'assemble', 'inference', 'post', 'stream'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -166,6 +167,8 @@ export const pipelineConfigSchema = z
       .default('kpo'),
     topics: topicsSchema.default(topicsSchema.parse({})),
     endpoints: endpointsSchema.default({}),
+    /** The Kafka client library (and, later, how it authenticates). */
+    kafka: kafkaConnectionSchema.default({ client: 'kafkajs' }),
     /**
      * Runtime knobs per stage node (concurrency, queue depth, timeouts, retries, shedding), by node name. A node
      * without an entry runs on the defaults; post and stream default to queueDepth 1024.

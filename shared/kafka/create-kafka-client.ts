@@ -1,17 +1,15 @@
 /**
- * The one place that picks a Kafka adapter. KPO_KAFKA_CLIENT (kafkajs |
- * confluent) wins over the pipeline file's `kafka.client`; the default is
- * kafkajs. Asking for confluent where it is not installed fails with one line
+ * The one place that picks a Kafka adapter: the caller's choice (the pipeline
+ * file's `kafka.client`, env KPO_KAFKA_CLIENT already applied), else
+ * KPO_KAFKA_CLIENT, else kafkajs. Asking for confluent where it is not installed fails with one line
  * that says how to install it — it never falls back silently.
  */
 import { KpoError } from '../errors/kpo-error.ts';
 import { ConfluentClient } from './confluent/confluent-client.ts';
 import type { KafkaClientPort } from './kafka-port.ts';
+import { KAFKA_CLIENT_NAMES, type KafkaClientName } from './kafka-client-name.ts';
 import { KafkajsClient } from './kafkajs/kafkajs-client.ts';
 import type { KafkaLogLevel, KafkaLogSink } from './kafkajs/kafkajs-logger.ts';
-
-export const KAFKA_CLIENT_NAMES = ['kafkajs', 'confluent'] as const;
-export type KafkaClientName = (typeof KAFKA_CLIENT_NAMES)[number];
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];
@@ -24,13 +22,10 @@ export interface KafkaClientOptions {
   readonly logSink?: KafkaLogSink;
 }
 
-/** The adapter named by KPO_KAFKA_CLIENT, or `fallback` when it is unset. */
-export function kafkaClientName(
-  fallback: KafkaClientName = 'kafkajs',
-  env: NodeJS.ProcessEnv = process.env,
-): KafkaClientName {
+/** The adapter named by KPO_KAFKA_CLIENT, or kafkajs when it is unset. */
+export function kafkaClientFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaClientName {
   const named = env.KPO_KAFKA_CLIENT;
-  if (named === undefined || named === '') return fallback;
+  if (named === undefined || named === '') return 'kafkajs';
   if ((KAFKA_CLIENT_NAMES as readonly string[]).includes(named)) return named as KafkaClientName;
   throw new KpoError(
     'KPO_CONFIG_INVALID',
@@ -40,7 +35,7 @@ export function kafkaClientName(
 }
 
 export function createKafkaClient(options: KafkaClientOptions): KafkaClientPort {
-  const client = options.client ?? kafkaClientName();
+  const client = options.client ?? kafkaClientFromEnv();
   const { brokers, clientId } = options;
   if (client === 'confluent') return new ConfluentClient({ brokers, ...(clientId ? { clientId } : {}) });
   return new KafkajsClient({

@@ -64,7 +64,12 @@ export async function runStageHost(options: StageHostOptions): Promise<void> {
     { serviceName: `kpo-${stage}`, otlpEndpoint: config.endpoints.otlpEndpoint },
     env,
   );
-  const kafka = createKafkaClient({ brokers, clientId: `kpo-${stage}`, logSink: pinoKafkaLogSink(logger) });
+  const kafka = createKafkaClient({
+    brokers,
+    clientId: `kpo-${stage}`,
+    client: config.kafka.client,
+    logSink: pinoKafkaLogSink(logger),
+  });
   const codecs = await createMessageCodecs({
     schemaRegistryUrl: config.endpoints.schemaRegistryUrl ?? 'none',
   });

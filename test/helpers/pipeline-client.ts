@@ -1,6 +1,6 @@
 /** A PromptClient of a test pipeline's topics, on the real broker and registry. */
 import { PromptClient } from '../../shared/client/prompt-client.ts';
-import { KafkajsClient } from '../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../shared/kafka/create-kafka-client.ts';
 import type { PipelineConfig } from '../../shared/config/pipeline-config-schema.ts';
 import { createMessageCodecs } from '../../shared/serde/create-message-codecs.ts';
 import { serviceEndpoints } from './services.ts';
@@ -13,7 +13,7 @@ export async function pipelineClient(
   const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();
   const { topics } = config;
   return new PromptClient({
-    kafka: new KafkajsClient({ brokers: kafkaBrokers, clientId }),
+    kafka: createKafkaClient({ brokers: kafkaBrokers, clientId }),
     codecs: await createMessageCodecs({ schemaRegistryUrl }),
     promptsTopic: topics.prompts,
     outputTopic: topics.output,

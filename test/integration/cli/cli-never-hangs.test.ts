@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
-import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import { pipelineTopicSpecs } from '../../../shared/pipeline/pipeline-topics.ts';
 import { startStalledListener, type StalledListener } from '../../fixtures/net/stalled-listener.ts';
 import { freePort } from '../../helpers/free-port.ts';
@@ -66,7 +66,7 @@ const closedPort = await freePort();
 const missingTopics = writeTestPipelineConfig();
 /** Topics that exist, so the registry and Redis cases get past the topic check. */
 const withTopics = writeTestPipelineConfig({}, 1);
-const admin = new KafkajsClient({
+const admin = createKafkaClient({
   brokers: serviceEndpoints().kafkaBrokers,
   logLevel: 'nothing',
 }).createAdmin();

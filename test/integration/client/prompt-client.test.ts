@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import { ensureTopics } from '../../../shared/pipeline/ensure-topics.ts';
 import { pipelineTopicSpecs } from '../../../shared/pipeline/pipeline-topics.ts';
 import { pipelineClient } from '../../helpers/pipeline-client.ts';
@@ -17,7 +17,7 @@ test('a start that failed (no output topic yet) is not cached: the next call sta
   const client = await pipelineClient(config, 'client-start-retry');
   t.after(() => client.close());
   await assert.rejects(client.start(), /output topic .* does not exist|describe topic failed/);
-  const admin = new KafkajsClient({
+  const admin = createKafkaClient({
     brokers: serviceEndpoints().kafkaBrokers,
     logLevel: 'nothing',
   }).createAdmin();
@@ -30,7 +30,7 @@ test('a start that failed (no output topic yet) is not cached: the next call sta
 
 test('a prompt that cannot be encoded is refused and leaves no request or partition followed', async (t) => {
   const { config } = writeTestPipelineConfig({}, 2);
-  const admin = new KafkajsClient({
+  const admin = createKafkaClient({
     brokers: serviceEndpoints().kafkaBrokers,
     logLevel: 'nothing',
   }).createAdmin();

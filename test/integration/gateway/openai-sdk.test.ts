@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
-import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
 import type { RunningGateway } from '../../../gateway/start-gateway.ts';
 import { startGatewayPipeline, type GatewayPipeline } from '../../helpers/gateway-pipeline.ts';
@@ -184,7 +184,7 @@ describe('the OpenAI-compatible gateway with the openai SDK', { concurrency: fal
     assert.ok(received >= 2 && received < 100, `the stream ended at the abort (${received} chunks)`);
     const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();
     const codecs = await createMessageCodecs({ schemaRegistryUrl });
-    const kafka = new KafkajsClient({ brokers: kafkaBrokers, clientId: 'gateway-cancel-reader' });
+    const kafka = createKafkaClient({ brokers: kafkaBrokers, clientId: 'gateway-cancel-reader' });
     const cancels = await readTopic(kafka, stack.pipeline.config.topics.cancel, codecs.cancel, {
       expected: 1,
       timeoutMs: 20_000,

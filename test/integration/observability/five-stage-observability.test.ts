@@ -22,7 +22,7 @@ import { startLocalPipeline, type LocalPipeline } from '../../../cli/local-pipel
 import { PromptClient } from '../../../shared/client/prompt-client.ts';
 import { STAGE_NAMES, type StageName } from '../../../shared/config/pipeline-config-schema.ts';
 import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
-import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import { infraMetricNames } from '../../../shared/metrics/dashboard-expressions.ts';
 import { declaredMetricNames, parseExposition } from '../../../shared/metrics/exposition-parser.ts';
 import { METRIC_NAMES } from '../../../shared/metrics/metric-names.ts';
@@ -97,7 +97,7 @@ before(async () => {
   });
   const { topics } = pipeline.config;
   client = new PromptClient({
-    kafka: new KafkajsClient({
+    kafka: createKafkaClient({
       brokers: endpoints.kafkaBrokers,
       clientId: 'obs-client',
       logLevel: 'nothing',
@@ -131,7 +131,7 @@ after(async () => {
 });
 
 async function deletePipelineTopicsAndGroups(): Promise<void> {
-  const admin = new KafkajsClient({
+  const admin = createKafkaClient({
     brokers: serviceEndpoints().kafkaBrokers,
     logLevel: 'nothing',
   }).createAdmin();
@@ -312,7 +312,7 @@ async function setModelFaults(faults: Record<string, number>): Promise<void> {
 test('every metric the README, shared/metrics/README.md and the dashboards name has a real sample in the running workers’ scrapes', async () => {
   // Retries and dead letters are counted by error code, so they need real events: an undecodable prompt
   // (rag dead-letters it) and a request the model refuses every time (inference retries it, then gives up).
-  const kafka = new KafkajsClient({
+  const kafka = createKafkaClient({
     brokers: serviceEndpoints().kafkaBrokers,
     clientId: 'obs-faults',
     logLevel: 'nothing',

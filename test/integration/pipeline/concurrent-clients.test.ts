@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PromptClient } from '../../../shared/client/prompt-client.ts';
-import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import type { ClientEvent } from '../../../shared/messages/types.ts';
 import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
 import { startLocalPipeline, type LocalPipeline } from '../../../cli/local-pipeline/local-pipeline.ts';
@@ -52,7 +52,7 @@ describe('clients among other users', { concurrency: false }, () => {
     const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();
     const codecs = await createMessageCodecs({ schemaRegistryUrl });
     traffic = await startOtherSessionsTraffic({
-      kafka: new KafkajsClient({ brokers: kafkaBrokers, clientId: 'cc-traffic', logLevel: 'nothing' }),
+      kafka: createKafkaClient({ brokers: kafkaBrokers, clientId: 'cc-traffic', logLevel: 'nothing' }),
       codec: codecs.promptRequest,
       topic: pipeline.config.topics.prompts,
       partitions: PARTITIONS,

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PromptClient } from '../../../shared/client/prompt-client.ts';
-import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
 import { STAGE_NAMES } from '../../../shared/config/pipeline-config-schema.ts';
 import { RedisConversationHistoryStore } from '../../../shared/redis/redis-conversation-history-store.ts';
@@ -74,7 +74,7 @@ describe('the pipeline end to end', { concurrency: false }, () => {
     // Later turns see earlier ones: the prompt the assemble stage built for turn n holds turns 0..n-1.
     const { kafkaBrokers, schemaRegistryUrl, redisUrl } = serviceEndpoints();
     const codecs = await createMessageCodecs({ schemaRegistryUrl });
-    const kafka = new KafkajsClient({ brokers: kafkaBrokers, clientId: 'e2e-reader' });
+    const kafka = createKafkaClient({ brokers: kafkaBrokers, clientId: 'e2e-reader' });
     const assembled = await readTopic(kafka, pipeline.config.topics.assembled, codecs.assembledPrompt, {
       expected: results.length,
       timeoutMs: 30_000,

@@ -6,7 +6,7 @@
 import type { TestContext } from 'node:test';
 import { HEADER } from '../../../shared/messages/header-names.ts';
 import type { ConsumedRecord, KafkaClientPort, OutgoingRecord } from '../../../shared/kafka/kafka-port.ts';
-import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import type { TestInput } from '../../fixtures/runtime/test-records.ts';
@@ -19,7 +19,7 @@ export interface Topics {
 }
 
 export function kafkaClient(): KafkaClientPort {
-  return new KafkajsClient({ brokers: serviceEndpoints().kafkaBrokers, logLevel: 'nothing' });
+  return createKafkaClient({ brokers: serviceEndpoints().kafkaBrokers, logLevel: 'nothing' });
 }
 
 /** Creates input, output and dead-letter topics; deletes them (and the group) when the test ends. */

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { spawnSimReplica } from '../../../infra/model-sim/spawn-replica.ts';
-import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import type { AssembledPrompt, TokenChunk } from '../../../shared/messages/types.ts';
 import { StageWorker } from '../../../shared/runtime/stage-worker.ts';
 import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
@@ -46,7 +46,7 @@ function percentile(values: readonly number[], p: number): number {
 
 test('the inference worker streams 200 concurrent requests to completion and a Cancel stops a running one', async (t) => {
   const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();
-  const kafka = new KafkajsClient({ brokers: kafkaBrokers, logLevel: 'nothing' });
+  const kafka = createKafkaClient({ brokers: kafkaBrokers, logLevel: 'nothing' });
   const codecs = await createMessageCodecs({ schemaRegistryUrl });
   const base = uniqueName('inf');
   const topics = {

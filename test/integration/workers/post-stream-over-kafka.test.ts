@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { KafkajsClient } from '../../../shared/kafka/kafkajs/kafkajs-client.ts';
+import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import type { ConsumedRecord } from '../../../shared/kafka/kafka-port.ts';
 import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
 import { StageWorker } from '../../../shared/runtime/stage-worker.ts';
@@ -44,7 +44,7 @@ function expectedText(): string {
 
 test('post and stream workers turn raw chunks with repeats into clean client streams', async (t) => {
   const { kafkaBrokers, schemaRegistryUrl, redisUrl } = serviceEndpoints();
-  const kafka = new KafkajsClient({ brokers: [...kafkaBrokers], logLevel: 'nothing' });
+  const kafka = createKafkaClient({ brokers: [...kafkaBrokers], logLevel: 'nothing' });
   const codecs = await createMessageCodecs({ schemaRegistryUrl });
   const redis = createRedisConnection({ url: redisUrl });
   const keyPrefix = uniqueName('kpo-test');
