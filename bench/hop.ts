@@ -30,14 +30,17 @@
  * The runtime runs a pass-through handler with high concurrency: a hop's throughput is bounded by
  * concurrency / produce round trip, since each handler awaits the broker's ack of its output.
  */
-import { readFileSync } from 'node:fs';
+import {
+  benchBrokers,
+  benchClients,
+  benchStageTopics,
+  bytesCodec,
+  deadLetterJsonCodec,
+} from './bench-kafka-kit.ts';
 import { createKafkaClient } from '../shared/kafka/create-kafka-client.ts';
 import type { KafkaClientName } from '../shared/kafka/kafka-client-name.ts';
-import { librdkafkaInstalled } from '../shared/kafka/confluent/librdkafka-binding.ts';
 import { startKafkajsPassThrough } from '../shared/kafka/kafkajs/kafkajs-pass-through.ts';
 import type { KafkaClientPort, OutgoingRecord } from '../shared/kafka/kafka-port.ts';
-import type { RecordCodec } from '../shared/serde/record-codec.ts';
-import type { DeadLetter } from '../shared/messages/types.ts';
 import { BatchingProducer } from '../shared/runtime/batching-producer.ts';
 import { StageWorker } from '../shared/runtime/stage-worker.ts';
 
@@ -51,28 +54,6 @@ const CONCURRENCY = num('CONCURRENCY', 4_000);
 const MAX_PRODUCE_BATCH = num('MAX_PRODUCE_BATCH', 1_000);
 const QUEUE_DEPTH = num('QUEUE_DEPTH', Math.max(512, CONCURRENCY * 4));
 const PARTITIONS = 3;
-
-function brokers(): string[] {
-  if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS.split(',');
-  const endpoints = JSON.parse(readFileSync(new URL('../.kpo/endpoints.json', import.meta.url), 'utf8')) as {
-    kafkaBroker: string;
-  };
-  return [endpoints.kafkaBroker];
-}
-
-const bytes: RecordCodec<Buffer> = {
-  messageName: 'bench.Bytes',
-  decode: async (value) => value,
-  encode: async (value) => value,
-};
-const deadLetters: RecordCodec<DeadLetter> = {
-  messageName: 'kpo.v1.DeadLetter',
-  encode: async (letter) =>
-    Buffer.from(JSON.stringify({ ...letter, originalValue: null, originalKey: null })),
-  decode: async () => {
-    throw new Error('not used');
-  },
-};
 
 /** The request ID both paths write: the first 16 bytes of the value. */
 const requestIdOf = (value: Buffer | null): string => value?.subarray(0, 16).toString('latin1') ?? '';
@@ -153,15 +134,8 @@ async function runPath(
   PACED: number,
 ): Promise<PathResult> {
   const base = `bench-hop-${name}-${Date.now().toString(36)}`;
-  const input = `${base}.in`;
-  const output = `${base}.out`;
-  const admin = kafka.createAdmin();
-  await admin.connect();
-  await admin.createTopics(
-    [input, output, `${input}.dlq`].map((topic) => ({ topic, partitions: PARTITIONS })),
-  );
-  const producer = kafka.createProducer();
-  await producer.connect();
+  const stage = await benchStageTopics(kafka, base, PARTITIONS);
+  const { input, output, producer } = stage;
   const backlog: OutgoingRecord[] = [];
   for (let i = 0; i < BACKLOG; i += 1) {
     backlog.push({ topic: input, key: `s${i % SESSIONS}`, value: Buffer.from(`b:${i}:0:${'x'.repeat(64)}`) });
@@ -184,9 +158,9 @@ async function runPath(
         identify: (value) => ({ requestId: requestIdOf(value), sessionId: 'bench' }),
         handle: (value, context) => context.emit(value),
       },
-      inputCodec: bytes,
-      outputCodec: bytes,
-      deadLetterCodec: deadLetters,
+      inputCodec: bytesCodec,
+      outputCodec: bytesCodec,
+      deadLetterCodec: deadLetterJsonCodec,
       settings: { concurrency: CONCURRENCY, queueDepth: QUEUE_DEPTH },
       maxProduceBatch: MAX_PRODUCE_BATCH,
       instrumentation: { onPaused: () => (pauses += 1) },
@@ -195,7 +169,7 @@ async function runPath(
     stop = () => worker.stop();
   } else {
     const raw = await startKafkajsPassThrough({
-      brokers: brokers(),
+      brokers: benchBrokers(),
       groupId: `${base}-g`,
       inputTopic: input,
       outputTopic: output,
@@ -232,10 +206,7 @@ async function runPath(
 
   await stop();
   await watcher.close();
-  await producer.close();
-  await admin.deleteTopics([input, output, `${input}.dlq`]).catch(() => undefined);
-  await admin.deleteGroups([`${base}-g`, `${base}-watch`]).catch(() => undefined);
-  await admin.close();
+  await stage.remove([`${base}-g`, `${base}-watch`]);
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), rps, cpuUs };
 }
 
@@ -251,15 +222,14 @@ function median(results: readonly PathResult[]): PathResult {
 
 // The runtime path runs once per client library (CLIENTS, default: both where the librdkafka client is
 // installed); the raw baseline is always kafkajs. Each client's watcher and admin use that client.
-const clientNames = (process.env.CLIENTS?.split(',') ??
-  (librdkafkaInstalled() ? ['kafkajs', 'confluent'] : ['kafkajs'])) as KafkaClientName[];
+const clientNames = benchClients();
 const clients = new Map(
   clientNames.map((client) => [
     client,
-    createKafkaClient({ brokers: brokers(), logLevel: 'nothing', client }),
+    createKafkaClient({ brokers: benchBrokers(), logLevel: 'nothing', client }),
   ]),
 );
-const kafka = createKafkaClient({ brokers: brokers(), logLevel: 'nothing', client: 'kafkajs' });
+const kafka = createKafkaClient({ brokers: benchBrokers(), logLevel: 'nothing', client: 'kafkajs' });
 const fmt = (r: PathResult): string =>
   `p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${Math.round(r.rps)} records/s  ${r.cpuUs.toFixed(1)} µs CPU/record`;
 if (ONLY === 'raw' || ONLY === 'runtime') {

@@ -14,14 +14,17 @@
  * join, between join and leave, and after the leave), WINDOW_MS (6000). Prints one line per client and,
  * last, one JSON line.
  */
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  benchBrokers,
+  benchClients,
+  benchStageTopics,
+  bytesCodec,
+  deadLetterJsonCodec,
+} from './bench-kafka-kit.ts';
 import { createKafkaClient } from '../shared/kafka/create-kafka-client.ts';
-import { librdkafkaInstalled } from '../shared/kafka/confluent/librdkafka-binding.ts';
 import type { KafkaClientName } from '../shared/kafka/kafka-client-name.ts';
 import type { KafkaClientPort } from '../shared/kafka/kafka-port.ts';
-import type { RecordCodec } from '../shared/serde/record-codec.ts';
-import type { DeadLetter } from '../shared/messages/types.ts';
 import { StageWorker } from '../shared/runtime/stage-worker.ts';
 
 const num = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
@@ -30,27 +33,6 @@ const SESSIONS = num('SESSIONS', 600);
 const PHASE_MS = num('PHASE_MS', 9_000);
 const WINDOW_MS = num('WINDOW_MS', 6_000);
 const PARTITIONS = 6;
-
-function brokers(): string[] {
-  if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS.split(',');
-  const endpoints = JSON.parse(readFileSync(new URL('../.kpo/endpoints.json', import.meta.url), 'utf8')) as {
-    kafkaBroker: string;
-  };
-  return [endpoints.kafkaBroker];
-}
-
-const bytes: RecordCodec<Buffer> = {
-  messageName: 'bench.Bytes',
-  decode: async (value) => value,
-  encode: async (value) => value,
-};
-const deadLetters: RecordCodec<DeadLetter> = {
-  messageName: 'kpo.v1.DeadLetter',
-  encode: async (letter) => Buffer.from(JSON.stringify({ ...letter, originalValue: null })),
-  decode: async () => {
-    throw new Error('not used');
-  },
-};
 
 /** Handle times (ms, performance.now) per partition, per worker. */
 type HandleLog = Map<number, number[]>;
@@ -71,9 +53,9 @@ function startWorker(kafka: KafkaClientPort, group: string, input: string, outpu
         await context.emit(value);
       },
     },
-    inputCodec: bytes,
-    outputCodec: bytes,
-    deadLetterCodec: deadLetters,
+    inputCodec: bytesCodec,
+    outputCodec: bytesCodec,
+    deadLetterCodec: deadLetterJsonCodec,
   });
 }
 
@@ -102,17 +84,10 @@ interface PauseFigures {
 }
 
 async function measure(client: KafkaClientName): Promise<PauseFigures> {
-  const kafka = createKafkaClient({ brokers: brokers(), logLevel: 'nothing', client });
+  const kafka = createKafkaClient({ brokers: benchBrokers(), logLevel: 'nothing', client });
   const base = `bench-rebalance-${client}-${Date.now().toString(36)}`;
-  const input = `${base}.in`;
-  const output = `${base}.out`;
-  const admin = kafka.createAdmin();
-  await admin.connect();
-  await admin.createTopics(
-    [input, output, `${input}.dlq`].map((topic) => ({ topic, partitions: PARTITIONS })),
-  );
-  const producer = kafka.createProducer();
-  await producer.connect();
+  const stage = await benchStageTopics(kafka, base, PARTITIONS);
+  const { input, output, producer } = stage;
   const logA: HandleLog = new Map();
   const logB: HandleLog = new Map();
   const a = startWorker(kafka, `${base}-g`, input, output, logA);
@@ -154,15 +129,11 @@ async function measure(client: KafkaClientName): Promise<PauseFigures> {
     keptOnJoin: keptOnJoin.length,
     keptOnLeave: keptOnLeave.length,
   };
-  await producer.close();
-  await admin.deleteTopics([input, output, `${input}.dlq`]).catch(() => undefined);
-  await admin.deleteGroups([`${base}-g`]).catch(() => undefined);
-  await admin.close();
+  await stage.remove([`${base}-g`]);
   return figures;
 }
 
-const clientNames = (process.env.CLIENTS?.split(',') ??
-  (librdkafkaInstalled() ? ['kafkajs', 'confluent'] : ['kafkajs'])) as KafkaClientName[];
+const clientNames = benchClients();
 const result: Record<string, number | string> = {};
 for (const client of clientNames) {
   const f = await measure(client);
