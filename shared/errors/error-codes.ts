@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   KPO_MODEL_UNKNOWN: 'the requested model has no endpoint',
   KPO_CIRCUIT_OPEN: 'the circuit breaker of an endpoint is open',
   KPO_BULKHEAD_FULL: 'an endpoint has no free concurrency slot',
+  KPO_POLICY_BLOCKED: "a stage's policy (e.g. moderation) refused the request",
   KPO_PROMPT_EMPTY: 'the prompt has no user content',
   KPO_PROMPT_TOO_LONG: 'the prompt does not fit the token budget',
   KPO_HISTORY_CORRUPT: 'the session history in Redis could not be read',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parsePipelineConfig } from '../../../shared/config/load-pipeline-config.ts';
+import { loadPipelineConfig, parsePipelineConfig } from '../../../shared/config/load-pipeline-config.ts';
 import { KpoError } from '../../../shared/errors/kpo-error.ts';
 import { findStage, loadStageGraph } from '../../../shared/pipeline/load-stage-graph.ts';
 
@@ -148,4 +148,19 @@ test('knobs or options for a stage the graph does not have are refused by name',
     () => parsePipelineConfig({ stages: { moderation: { concurrency: 2 } } }),
     (error: unknown) => error instanceof KpoError && error.context.field === 'stages.moderation',
   );
+});
+
+test('the committed pipeline.yaml declares the five stages; the example adds moderation by module path', async () => {
+  const committed = await loadStageGraph(loadPipelineConfig({ path: 'pipeline.yaml', env: {} }));
+  assert.deepEqual(
+    committed.map(({ node }) => node.name),
+    ['rag', 'assemble', 'inference', 'post', 'stream'],
+  );
+  const example = await loadStageGraph(
+    loadPipelineConfig({ path: 'examples/moderation-stage/pipeline.yaml', env: {} }),
+  );
+  const moderation = findStage(example, 'moderation');
+  assert.match(moderation.node.uses, /examples\/moderation-stage\/moderation-stage\.ts$/);
+  assert.equal(moderation.node.upstreamKind, 'assembledPrompt');
+  assert.equal(findStage(example, 'inference').node.input, 'llm.moderated');
 });
