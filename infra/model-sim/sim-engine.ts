@@ -5,7 +5,7 @@
  * sequences run. Static-batching mode: one call at a time; every decode step
  * of a call with N prompts costs a + b·N and emits one token per prompt.
  */
-import { sleepUntil } from './abortable-sleep.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PrefixCache } from './prefix-cache.ts';
 import { SequenceGate } from './sequence-gate.ts';
 import type { SimMetrics } from './sim-metrics.ts';
@@ -107,12 +107,12 @@ export class SimEngine {
       const { ttftBaseMs, prefillMsPerToken, interTokenMs, slowdownPerSequence } = this.options;
       const start = performance.now();
       let next = start + ttftBaseMs + prefillMsPerToken * (promptTokens - cachedTokens);
-      await sleepUntil(next, signal);
+      await sleep(Math.max(0, next - performance.now()), undefined, { signal });
       const firstAt = performance.now();
       for (let i = 0; i < plan.tokens.length; i++) {
         if (i > 0) {
           next += interTokenMs * (1 + slowdownPerSequence * Math.max(0, this.gate.active - 1));
-          await sleepUntil(next, signal);
+          await sleep(Math.max(0, next - performance.now()), undefined, { signal });
         }
         this.metrics.generatedTokens.inc();
         if (!sink.token(index, plan.tokens[i]!)) return;
@@ -141,7 +141,7 @@ export class SimEngine {
       const start = performance.now();
       let firstAt = start;
       for (let step = 0; step < steps; step++) {
-        await sleepUntil(start + stepMs * (step + 1), signal);
+        await sleep(Math.max(0, start + stepMs * (step + 1) - performance.now()), undefined, { signal });
         if (step === 0) firstAt = performance.now();
         for (const [index, entry] of admitted.entries()) {
           const token = entry.plan.tokens[step];

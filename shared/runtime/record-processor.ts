@@ -5,9 +5,9 @@
  * committed) or "abandoned" (forced shutdown or revoked partition: it will be
  * delivered again, to this worker or another).
  */
+import { sleepUnlessAborted } from '../timers/sleep-unless-aborted.ts';
 import { KpoError } from '../errors/kpo-error.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
-import { abortableSleep } from './abortable-sleep.ts';
 import type { DeadLetterWriter } from './dead-letter-writer.ts';
 import { safely, type AttemptResult, type HandlerAttempt, type Identity } from './handler-attempt.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -113,7 +113,7 @@ export class RecordProcessor<In, Out> {
       const decision = this.retry.decide(failure, attempt);
       if (!decision.retry) return failure;
       safely(() => this.options.instrumentation.onRetry?.(item.source, attempt, decision.delayMs, failure));
-      if (!(await abortableSleep(decision.delayMs, this.forcedStop))) return 'abandoned';
+      if (!(await sleepUnlessAborted(decision.delayMs, this.forcedStop))) return 'abandoned';
       try {
         return { input: await this.options.inputCodec.decode(item.raw.value ?? EMPTY) };
       } catch (next) {
@@ -149,7 +149,7 @@ export class RecordProcessor<In, Out> {
       if (decision.retry) {
         safely(() => instrumentation.onHandlerEnd?.(item.source, 'retry', durationMs, error));
         safely(() => instrumentation.onRetry?.(item.source, attempt, decision.delayMs, error));
-        if (!(await abortableSleep(decision.delayMs, this.forcedStop))) return 'abandoned';
+        if (!(await sleepUnlessAborted(decision.delayMs, this.forcedStop))) return 'abandoned';
         result = await this.attempts.run(item, input, identity, attempt + 1);
         continue;
       }
@@ -189,7 +189,7 @@ export class RecordProcessor<In, Out> {
           'dead-letter write failed, retrying',
         );
         const delay = Math.min(this.options.settings.retry.maxDelayMs, 100 * 2 ** Math.min(writeAttempt, 10));
-        if (!(await abortableSleep(delay, this.forcedStop))) return 'abandoned';
+        if (!(await sleepUnlessAborted(delay, this.forcedStop))) return 'abandoned';
       }
     }
     safely(() => this.options.instrumentation.onDeadLettered?.(item.source, error));

@@ -12,7 +12,7 @@ import type { RecordCodec } from '../serde/record-codec.ts';
 import type { DeadLetter } from '../messages/types.ts';
 import type { RecordFailure, StageHandler } from './stage-handler.ts';
 import type { WorkerInstrumentation } from './worker-instrumentation.ts';
-import { stderrWorkerLogger, type WorkerLogger } from './worker-logger.ts';
+import { defaultWorkerLogger, type WorkerLogger } from './worker-logger.ts';
 
 export interface StageWorkerOptions<In, Out> {
   /** Stage name: consumer group "kpo-<stage>", the kpo-stage header, dead-letter headers. */
@@ -40,7 +40,7 @@ export interface StageWorkerOptions<In, Out> {
   readonly instrumentation?: WorkerInstrumentation;
   /** Called after a record was dead-lettered, shed or rejected, so the pipeline can tell the client. */
   readonly onRecordFailure?: (failure: RecordFailure) => void | Promise<void>;
-  /** Default: warnings and errors as JSON lines on stderr. */
+  /** Default: pino at warn level on stderr. */
   readonly logger?: WorkerLogger;
 }
 
@@ -131,6 +131,6 @@ export function compileStageWorkerOptions<In, Out>(
     maxProduceBatch: positive('maxProduceBatch', options.maxProduceBatch ?? 500),
     instrumentation: options.instrumentation ?? {},
     onRecordFailure: options.onRecordFailure,
-    logger: options.logger ?? stderrWorkerLogger,
+    logger: options.logger ?? defaultWorkerLogger(options.stage),
   });
 }

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { GenerationLeaseStore, GenerationProgress } from '../../shared/redis/generation-lease-store.ts';
-import { abortableSleep } from '../../shared/runtime/abortable-sleep.ts';
+import { sleepUnlessAborted } from '../../shared/timers/sleep-unless-aborted.ts';
 import { KpoError, toKpoError } from '../../shared/errors/kpo-error.ts';
 
 export interface GenerationGuardOptions {
@@ -75,7 +75,7 @@ export class GenerationGuard {
         const claim = this.heldClaim(sessionId, requestId, owner, acquisition.progress);
         return acquisition.unreadable ? { kind: 'interrupted', claim } : { kind: 'generate', claim };
       }
-      if (!(await abortableSleep(this.pollMs, signal))) throw stopped(signal, context);
+      if (!(await sleepUnlessAborted(this.pollMs, signal))) throw stopped(signal, context);
     }
   }
 
@@ -98,7 +98,7 @@ export class GenerationGuard {
             context,
           });
         }
-        if (!(await abortableSleep(this.pollMs, signal))) throw stopped(signal, context);
+        if (!(await sleepUnlessAborted(this.pollMs, signal))) throw stopped(signal, context);
       }
     }
   }
