@@ -9,6 +9,7 @@ import { join, relative, sep } from 'node:path';
 import { resolveServices, type ResolvedServices } from './harness/resolve-services.ts';
 import { ensureInteropPython } from './harness/interop-python.ts';
 import { ensurePrometheus } from './harness/prometheus-binary.ts';
+import { ensureConfluentClient } from './harness/confluent-client.ts';
 import { ensureRedisServer } from '../infra/stack/redis-binary.ts';
 import { stackLayout } from '../infra/stack/stack-layout.ts';
 import { PROJECT_ROOT } from '../shared/config/stack-endpoints.ts';
@@ -51,6 +52,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (files.some((f) => f.includes(`${sep}observability${sep}`)))
       env.PROMETHEUS_BINARY = await ensurePrometheus(log);
     if (files.some((f) => f.includes(`${sep}interop${sep}`))) env.KPO_PYTHON = await ensureInteropPython(log);
+    if (files.some((f) => f.includes('confluent')) || env.KPO_KAFKA_CLIENT === 'confluent')
+      await ensureConfluentClient(log);
     services = await resolveServices();
     console.log(`[setup] services from ${services.source}: ${services.detail}`);
     console.log(
