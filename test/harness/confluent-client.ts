@@ -14,6 +14,7 @@ const BUILD_TIMEOUT_MS = 20 * 60_000;
 
 export async function ensureConfluentClient(log: (line: string) => void): Promise<void> {
   const script = join(PROJECT_ROOT, 'scripts', 'install-confluent-client.sh');
+  log('librdkafka client: checking (the first run builds it natively, which takes minutes)');
   try {
     const { stdout } = await run('bash', [script], {
       cwd: PROJECT_ROOT,
