@@ -8,13 +8,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
 import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import { pipelineTopicSpecs } from '../../../shared/pipeline/pipeline-topics.ts';
 import { startStalledListener, type StalledListener } from '../../fixtures/net/stalled-listener.ts';
 import { freePort } from '../../helpers/free-port.ts';
+import { runTsxScript, type ScriptRun } from '../../helpers/run-tsx-script.ts';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { writeTestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
 
@@ -22,34 +22,10 @@ const CLI = join(PROJECT_ROOT, 'cli', 'kpo.ts');
 /** Only a hang gets near this; a busy 2-core machine needs ~10 s just to start tsx. */
 const HANG_MS = 120_000;
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
+type Run = ScriptRun;
 
 function kpo(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  const began = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: { ...process.env, ...env },
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`kpo ${args.join(' ')} hung for ${HANG_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, HANG_MS);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - began });
-    });
-  });
+  return runTsxScript(CLI, args, { ...process.env, ...env }, HANG_MS);
 }
 
 /** The failure is one `kpo: KPO_…` line on stderr, matching `what`. */

@@ -5,38 +5,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, symlinkSync, existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
 import { isolatedStackEnv } from '../../helpers/isolated-stack-env.ts';
+import { runTsxScript, type ScriptRun } from '../../helpers/run-tsx-script.ts';
 
 const CLI = join(PROJECT_ROOT, 'infra', 'stack', 'cli.ts');
 
-interface CliResult {
-  readonly code: number | null;
-  readonly stderr: string;
-  readonly stdout: string;
-}
+type CliResult = ScriptRun;
 
 function runStack(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env, cwd: PROJECT_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`stack ${args.join(' ')} hung for ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runTsxScript(CLI, args, env, timeoutMs);
 }
 
 function listen(port = 0): Promise<Server> {
