@@ -26,8 +26,8 @@ import { simMetric } from '../model/sim-metrics-reader.ts';
 const REQUESTS = 200;
 const MAX_TOKENS = 24;
 
-function assembled(requestId: string, sessionId: string, maxTokens: number): AssembledPrompt {
-  const request = promptRequest({ requestId, sessionId, maxTokens, createdAtMs: Date.now() });
+function assembled(requestId: string, sessionId: string, maxTokens: number, model = 'sim'): AssembledPrompt {
+  const request = promptRequest({ requestId, sessionId, maxTokens, model, createdAtMs: Date.now() });
   return {
     request,
     messages: request.messages,
@@ -61,15 +61,22 @@ test('the inference worker streams 200 concurrent requests to completion and a C
   await admin.connect();
   await admin.createTopics(Object.values(topics).map((topic) => ({ topic, partitions: 4 })));
   const sim = await spawnSimReplica(['--max-concurrent-sequences', '256']);
+  // The request to cancel goes to a replica that sends a token a second, so its answer (16..255 tokens) is still
+  // streaming when the Cancel arrives, however busy the machine is.
+  const slow = await spawnSimReplica(['--inter-token-ms', '1000']);
   t.after(async () => {
     await sim.stop();
+    await slow.stop();
     await admin.deleteTopics(Object.values(topics)).catch(() => undefined);
     await admin.deleteGroups([group, collector]).catch(() => undefined);
     await admin.close();
   });
 
   const config = pipelineConfigSchema.parse({
-    models: [{ name: 'sim', kind: 'openai', url: sim.url, maxConcurrent: 256 }],
+    models: [
+      { name: 'sim', kind: 'openai', url: sim.url, models: ['sim'], maxConcurrent: 256 },
+      { name: 'slow', kind: 'openai', url: slow.url, models: ['slow'] },
+    ],
   });
   const stage = createInferenceStage(config, parseInferenceOptions({ flushTokens: 8, flushIntervalMs: 50 }));
   const cancels = new CancelListener({
@@ -118,7 +125,7 @@ test('the inference worker streams 200 concurrent requests to completion and a C
   const inputs = Array.from({ length: REQUESTS }, (_, i) =>
     assembled(`req-${i}`, `${base}-s${i}`, MAX_TOKENS),
   );
-  const long = assembled('req-long', `${base}-long`, 100_000);
+  const long = assembled('req-long', `${base}-long`, 100_000, 'slow');
   await producer.send(
     await Promise.all(
       [...inputs, long].map(async (input) => ({
@@ -180,13 +187,13 @@ test('the inference worker streams 200 concurrent requests to completion and a C
   assert.equal(cancelledFinal.error?.code, 'KPO_CANCELLED');
   assert.equal(cancelled.filter((c) => c.final).length, 1);
   await waitFor(
-    async () => (await simMetric(sim.url, 'kpo_sim_requests_total', { outcome: 'cancelled' })) === 1,
+    async () => (await simMetric(slow.url, 'kpo_sim_requests_total', { outcome: 'cancelled' })) === 1,
     {
       timeoutMs: 5_000,
       what: 'the simulator to see the cancelled request close',
     },
   );
-  assert.equal(await simMetric(sim.url, 'kpo_sim_active_sequences'), 0, 'nothing left generating');
+  assert.equal(await simMetric(slow.url, 'kpo_sim_active_sequences'), 0, 'nothing left generating');
   assert.ok(
     stage.pool.snapshot().every((endpoint) => endpoint.inFlight === 0),
     'nothing left in flight',
