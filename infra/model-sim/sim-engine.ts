@@ -1,11 +1,12 @@
 /**
  * The simulated GPU. Continuous mode: each prompt is a sequence that waits
- * for a slot, pays time to first token (base + prefill of its uncached
- * tokens), then emits a token every inter-token interval, slowed as more
- * sequences run. Static-batching mode: one call at a time; every decode step
+ * for a slot, has its uncached tokens prefilled in the replica's prefill lane
+ * (one prompt after another), pays the fixed part of time to first token,
+ * then emits a token every inter-token interval, slowed as more sequences run. Static-batching mode: one call at a time; every decode step
  * of a call with N prompts costs a + b·N and emits one token per prompt.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PrefillLane } from './prefill-lane.ts';
 import { PrefixCache } from './prefix-cache.ts';
 import { SequenceGate } from './sequence-gate.ts';
 import type { SimMetrics } from './sim-metrics.ts';
@@ -45,6 +46,7 @@ export interface TokenSink {
 export class SimEngine {
   readonly cache: PrefixCache;
   private readonly gate: SequenceGate;
+  private readonly prefill: PrefillLane;
 
   constructor(
     private readonly options: SimOptions,
@@ -52,6 +54,7 @@ export class SimEngine {
   ) {
     this.cache = new PrefixCache(options.blockSize, options.cacheCapacityBlocks);
     this.gate = new SequenceGate(options.staticBatching ? 1 : options.maxConcurrentSequences);
+    this.prefill = new PrefillLane(options.prefillMsPerToken);
   }
 
   /** Runs every prompt of one call; resolves when all are finished, rejects on abort. */
@@ -104,9 +107,9 @@ export class SimEngine {
   ): Promise<void> {
     await this.withSlot(signal, async () => {
       const { plan, promptTokens, cachedTokens } = this.admit(job);
-      const { ttftBaseMs, prefillMsPerToken, interTokenMs, slowdownPerSequence } = this.options;
+      const { ttftBaseMs, interTokenMs, slowdownPerSequence } = this.options;
       const start = performance.now();
-      let next = start + ttftBaseMs + prefillMsPerToken * (promptTokens - cachedTokens);
+      let next = this.prefill.reserve(promptTokens - cachedTokens) + ttftBaseMs;
       await sleep(Math.max(0, next - performance.now()), undefined, { signal });
       const firstAt = performance.now();
       for (let i = 0; i < plan.tokens.length; i++) {
