@@ -72,7 +72,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     await reader.run({
       onBatch: async (batch) => {
         for (const record of batch.records) {
-          if (record.value === null) continue;
+          // The reader commits nothing: after its group rejoins (broker restart) it reads from the start again.
+          if (record.value === null || !ledger.firstRead(record.partition, record.offset)) continue;
           const event = await decodeOrNull(codecs, record.value);
           if (event === null) ledger.garbageSeen += 1;
           else ledger.event(event, Date.now());
@@ -123,6 +124,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     await ledger.waitForTerminals(sentIds, options.drainTimeoutMs).catch(() => undefined);
     return ledger.figures(sentIds, {
       kills: chaos.kills,
+      failedWorkerStarts: chaos.failedStarts,
       brokerRestart: chaos.brokerRestart,
       redisRestart: chaos.redisRestart,
     });
@@ -149,9 +151,11 @@ function sender(
   options: ChaosOptions,
   ledger: OutputLedger,
 ) {
+  // Sessions new to this run: a session of an earlier run on the same stack has history, so another prompt.
+  const runId = randomBytes(3).toString('hex');
   return async (prompt: string, i: number, phase: string): Promise<string> => {
     const client = i % producers.length;
-    const sessionId = sessionOnPartition(`${phase}-${i}`, client % PARTITIONS);
+    const sessionId = sessionOnPartition(`${runId}-${phase}-${i}`, client % PARTITIONS);
     const requestId = `${phase}-${i}-${randomBytes(4).toString('hex')}`;
     const request = promptRequest({
       requestId,
@@ -202,8 +206,13 @@ export interface Window {
   readonly endMs: number;
 }
 
+/** How long after the run a killed worker's supervisor keeps starting it again. */
+const RESTART_GIVE_UP_MS = 60_000;
+
 class ChaosActions {
   kills = 0;
+  /** Worker starts that failed (exited before ready, or not ready in time) and were tried again. */
+  failedStarts = 0;
   brokerRestart: Window | undefined;
   redisRestart: Window | undefined;
 
@@ -233,11 +242,29 @@ class ChaosActions {
       this.kills += 1;
       this.pipeline.workers.splice(this.pipeline.workers.indexOf(victim), 1);
       this.log(`killed ${victim.name}`);
-      restarts.push(
-        this.pipeline.startWorker(stage).catch((error: unknown) => this.log(`restart: ${String(error)}`)),
-      );
+      restarts.push(this.restart(stage, stopAt + RESTART_GIVE_UP_MS));
     }
     await Promise.allSettled(restarts);
+  }
+
+  /**
+   * Starts a worker of the stage again, as a supervisor would: a worker that exits before it is ready (its
+   * service check fails while the broker restarts) or is not ready in time is started again, until `giveUpAt`.
+   */
+  private async restart(stage: string, giveUpAt: number): Promise<void> {
+    const startMs = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const worker = await this.pipeline.startWorker(stage);
+        this.log(`restarted ${worker.name} after ${Date.now() - startMs} ms (${attempt} start(s))`);
+        return;
+      } catch (error) {
+        this.failedStarts += 1;
+        this.log(`restart of a ${stage} worker, start ${attempt}: ${String(error)}`);
+        if (Date.now() > giveUpAt) return;
+        await sleep(1_000);
+      }
+    }
   }
 
   async garbageLoop(kafka: KafkaClientPort, stopAt: number): Promise<void> {

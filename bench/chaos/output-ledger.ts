@@ -19,6 +19,8 @@ export interface ChaosFigures {
   readonly splices: number;
   readonly failed: Record<string, number>;
   readonly kills: number;
+  /** Restarted workers that exited before they were ready (or were not ready in time) and were started again. */
+  readonly failed_worker_starts: number;
   readonly broker_restart_recovery_s: number | null;
   readonly redis_restart_failed: number | null;
 }
@@ -40,6 +42,15 @@ interface RequestRecord {
 export class OutputLedger {
   garbageSeen = 0;
   private readonly requests = new Map<string, RequestRecord>();
+  private readonly readOffsets = new Set<string>();
+
+  /** True the first time a raw record (partition, offset) is read: a record read again is not a duplicate event. */
+  firstRead(partition: number, offset: string): boolean {
+    const key = `${partition}:${offset}`;
+    if (this.readOffsets.has(key)) return false;
+    this.readOffsets.add(key);
+    return true;
+  }
 
   sent(requestId: string, atMs: number): void {
     this.requests.set(requestId, {
@@ -89,7 +100,12 @@ export class OutputLedger {
 
   figures(
     requestIds: readonly string[],
-    chaos: { kills: number; brokerRestart: Window | undefined; redisRestart: Window | undefined },
+    chaos: {
+      kills: number;
+      failedWorkerStarts: number;
+      brokerRestart: Window | undefined;
+      redisRestart: Window | undefined;
+    },
   ): ChaosFigures {
     const records = requestIds.map((id) => this.requests.get(id)!).filter((r) => r !== undefined);
     const failed: Record<string, number> = {};
@@ -128,6 +144,7 @@ export class OutputLedger {
       splices,
       failed,
       kills: chaos.kills,
+      failed_worker_starts: chaos.failedWorkerStarts,
       broker_restart_recovery_s: chaos.brokerRestart
         ? this.recoverySeconds(records, chaos.brokerRestart)
         : null,
@@ -149,8 +166,10 @@ export class OutputLedger {
   }
 
   /**
-   * Seconds from the start of the restart until requests are back at steady latency: the first request
-   * sent after it from which five in a row ended done within twice the median latency before the restart.
+   * Seconds from the start of the restart until requests are back at steady latency: skip the requests that
+   * were still served at steady latency while the broker shut down, then find the first request that was
+   * not; recovery is where the first run of five in a row ending done within twice the median latency before
+   * the restart begins after it (0 when the restart slowed no request).
    */
   private recoverySeconds(records: readonly RequestRecord[], restart: Window): number | null {
     const latency = (r: RequestRecord) => (r.endedAtMs === undefined ? Infinity : r.endedAtMs - r.sentAtMs);
@@ -164,7 +183,9 @@ export class OutputLedger {
       .filter((r) => r.sentAtMs >= restart.startMs)
       .sort((a, b) => a.sentAtMs - b.sentAtMs);
     const steady = (r: RequestRecord) => this.terminalOf(r)?.type === 'done' && latency(r) <= 2 * median;
-    for (let i = 0; i + 5 <= after.length; i++) {
+    const firstSlow = after.findIndex((r) => !steady(r));
+    if (firstSlow === -1) return 0;
+    for (let i = firstSlow + 1; i + 5 <= after.length; i++) {
       if (after.slice(i, i + 5).every(steady))
         return Math.round((after[i]!.sentAtMs - restart.startMs) / 100) / 10;
     }

@@ -63,6 +63,7 @@ export async function createMessageCodecs(options: MessageCodecsOptions = {}): P
           url: compiled.schemaRegistryUrl,
           requestRetries: compiled.registryRequestRetries,
           unknownIdTtlMs: compiled.unknownSchemaIdTtlMs,
+          requestTimeoutMs: compiled.registryRequestTimeoutMs,
         });
 
   const writerIds = new Map<MessageName, number | string>();

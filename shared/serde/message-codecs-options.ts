@@ -23,6 +23,8 @@ export const messageCodecsOptionsSchema = z
     autoRegister: z.boolean().default(true),
     /** Retries of one registry request after the first try. Default 2. */
     registryRequestRetries: z.number().int().nonnegative().default(2),
+    /** Bound of one registry request (each try), so a stalled registry fails instead of hanging. Default 5000 ms. */
+    registryRequestTimeoutMs: z.number().int().positive().default(5_000),
     /** How long a schema id the registry does not know is remembered as unknown. Default 30000 ms. */
     unknownSchemaIdTtlMs: z.number().int().positive().default(30_000),
     /** Folder of the current schemas (released snapshots in its released/ folder). Default the project's schemas/. */

@@ -19,6 +19,8 @@ export interface SchemaRegistryCatalogOptions {
   readonly requestRetries: number;
   /** How long an id the registry does not know stays known as unknown. */
   readonly unknownIdTtlMs: number;
+  /** Bound of one registry request (each try): a registry that accepts and never answers fails, not hangs. */
+  readonly requestTimeoutMs: number;
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -41,6 +43,13 @@ export class SchemaRegistryCatalog {
       host: options.url,
       clientId: 'kafka-prompt-orchestrator',
       retry: { retries: options.requestRetries },
+      // mappersmith applies a request's timeout to each try; the library has no option of its own for it.
+      middlewares: [
+        () => ({
+          prepareRequest: (next) =>
+            next().then((request) => request.enhance({ timeout: options.requestTimeoutMs })),
+        }),
+      ],
     });
     this.unknownIds = new LRUCache({ max: 10_000, ttl: options.unknownIdTtlMs });
   }
@@ -89,6 +98,7 @@ export class SchemaRegistryCatalog {
         method: 'POST',
         headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
         body: JSON.stringify({ schema }),
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
       });
     } catch (error) {
       throw this.registryError(`registering ${subject}`, error);
