@@ -82,6 +82,10 @@ export async function startLocalModelServer(options: LocalModelOptions): Promise
         })),
       );
     }
+    if (method === 'POST' && path === '/admin/cache/clear') {
+      if (serving === undefined) return sendError(response, 503, 'Loading model', 'unavailable_error');
+      return sendJson(response, 200, { cleared_sequences: await serving.pool.clearIdle() });
+    }
     const route: Route | undefined =
       path === '/v1/chat/completions' ? 'chat' : path === '/completion' ? 'completion' : undefined;
     if (method !== 'POST' || route === undefined)

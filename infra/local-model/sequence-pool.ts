@@ -80,6 +80,20 @@ export class SequencePool {
     }));
   }
 
+  /**
+   * Empties the idle sequences (the tokens they hold: this replica's prefix cache); busy ones keep theirs.
+   * Each is leased while it is cleared, so no request lands on a half-cleared sequence. Returns how many.
+   */
+  async clearIdle(): Promise<number> {
+    const leases = this.sequences.flatMap((_, slot) => (this.busy[slot] === true ? [] : [this.lease(slot)]));
+    try {
+      await Promise.all(leases.map((lease) => lease.sequence.clearHistory()));
+    } finally {
+      for (const lease of leases) lease.release();
+    }
+    return leases.length;
+  }
+
   /** A free sequence now, or after queueing; rejects with QueueFullError or the signal's reason. */
   acquire(requested: number, prompt: readonly Token[], signal: AbortSignal): Promise<SequenceLease> {
     signal.throwIfAborted();

@@ -120,6 +120,17 @@ describe('the local model server (real SmolLM2-135M)', () => {
     assert.equal(noCache.usage.cachedTokens, 0);
   });
 
+  it('POST /admin/cache/clear empties the idle sequences: the repeated prompt then finds nothing cached', async () => {
+    const client = new LlamaCppClient({ name: 'local', baseUrl: replica.url });
+    const ask = { ...request('Name a fruit.', 4), hints: { idSlot: 0, cachePrompt: true } };
+    await collectGeneration(client, ask);
+    const cleared = await postJson(`${replica.url}/admin/cache/clear`, {});
+    assert.equal(cleared.status, 200);
+    assert.deepEqual(await cleared.json(), { cleared_sequences: 2 });
+    const again = await collectGeneration(client, ask);
+    assert.equal(again.usage.cachedTokens, 0);
+  });
+
   it('continues a partial answer given as the last assistant message (continue_final_message)', async () => {
     const messages = [
       { role: 'system', content: SYSTEM },
