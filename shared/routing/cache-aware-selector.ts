@@ -26,7 +26,7 @@ import type {
   SelectionOutcome,
 } from '../model/endpoint-selector.ts';
 import type { GenerationRequest, RequestRouting, RoutingHints } from '../model/types.ts';
-import { chooseReplica, type ScoredCandidate, type ScoredChoice } from './replica-scorer.ts';
+import { chooseReplica, minMatchFor, type ScoredCandidate, type ScoredChoice } from './replica-scorer.ts';
 import type { HintSnapshot, RoutingHintStore, SessionHint } from './routing-hint-store.ts';
 import { NO_ROUTING_METRICS, type RoutingMetrics } from './routing-metrics.ts';
 import type { RoutingOptions } from './routing-options.ts';
@@ -95,10 +95,12 @@ export class CacheAwareSelector implements EndpointSelector {
   select(request: GenerationRequest, candidates: readonly EndpointView[]): EndpointChoice {
     const route = this.prepared.get(request);
     const scored = candidates.map((view) => this.scored(view, route));
-    let choice = chooseReplica(scored, this.options, this.turn++);
+    const promptBlocks = route?.key.prefixBlockHashes.length ?? 0;
+    let choice = chooseReplica(scored, this.options, this.turn++, promptBlocks);
     if (route !== undefined && !route.fromRedis) choice = { ...choice, reason: 'redis_unavailable' };
     if (route?.fromRedis === true && route.chosen === undefined) {
-      const hit = scored.some((c) => c.matchBlocks > 0 && c.matchBlocks >= this.options.minMatchBlocks);
+      const minMatch = minMatchFor(promptBlocks, this.options);
+      const hit = scored.some((c) => c.matchBlocks > 0 && c.matchBlocks >= minMatch);
       this.metrics.hintLookup(hit ? 'hit' : 'miss');
     }
     this.metrics.routingDecision(choice.reason, choice.name);

@@ -4,10 +4,14 @@
  *
  *   score(r) = matchBlocks(r) − loadPenaltyBlocks × load(r)
  *
- * The best score wins, unless its match is below minMatchBlocks (→ least
- * loaded, "no_match") or its load exceeds the least-loaded replica's by more
- * than imbalanceThreshold (→ least loaded, "imbalance_fallback"): pure
- * affinity makes hot replicas. Ties go to the lower load, then rotate.
+ * The best score wins, unless its match is below minMatchBlocks or below
+ * minMatchShare of the prompt's blocks (→ least loaded, "no_match") or its
+ * load exceeds the least-loaded replica's by more than imbalanceThreshold
+ * (→ least loaded, "imbalance_fallback"): pure affinity makes hot replicas.
+ * The share gate is SGLang's cache threshold: a prefix every session shares
+ * (the system prompt) saves little of a new session's prefill, and counted as
+ * affinity it would draw every new session to the replica that served the
+ * first one. Ties go to the lower load, then rotate.
  */
 import type { RoutingOptions } from './routing-options.ts';
 
@@ -39,7 +43,7 @@ export interface ScoredChoice {
 
 export type ScorerSettings = Pick<
   RoutingOptions,
-  'loadPenaltyBlocks' | 'minMatchBlocks' | 'imbalanceThreshold'
+  'loadPenaltyBlocks' | 'minMatchBlocks' | 'minMatchShare' | 'imbalanceThreshold'
 >;
 
 export function scoreOf(candidate: ScoredCandidate, settings: ScorerSettings): number {
@@ -55,11 +59,20 @@ export function leastLoaded(candidates: readonly ScoredCandidate[], turn = 0): S
   return best[turn % best.length]!;
 }
 
-/** Never called with an empty list. `turn` rotates among exact ties so equal replicas share. */
+/** The shortest match that counts as affinity for a prompt of `promptBlocks` full blocks. */
+export function minMatchFor(promptBlocks: number, settings: ScorerSettings): number {
+  return Math.max(settings.minMatchBlocks, Math.ceil(settings.minMatchShare * promptBlocks));
+}
+
+/**
+ * Never called with an empty list. `turn` rotates among exact ties so equal replicas share. `promptBlocks`: the
+ * prompt's full blocks (0 when unknown: only minMatchBlocks gates).
+ */
 export function chooseReplica(
   candidates: readonly ScoredCandidate[],
   settings: ScorerSettings,
   turn = 0,
+  promptBlocks = 0,
 ): ScoredChoice {
   if (candidates.length === 0) throw new RangeError('chooseReplica needs at least one candidate');
   const scores = candidates.map((c) => scoreOf(c, settings));
@@ -74,7 +87,8 @@ export function chooseReplica(
     matchBlocks: c.matchBlocks,
     load: c.load,
   });
-  if (best.matchBlocks < settings.minMatchBlocks || best.matchBlocks === 0) return pick(fallback, 'no_match');
+  if (best.matchBlocks < minMatchFor(promptBlocks, settings) || best.matchBlocks === 0)
+    return pick(fallback, 'no_match');
   if (best.load - fallback.load > settings.imbalanceThreshold) return pick(fallback, 'imbalance_fallback');
   return pick(best, best.sessionReplica ? 'session_sticky' : 'prefix_hit');
 }

@@ -8,7 +8,7 @@ import { ROUTING_REASONS, type RoutingReason } from './replica-scorer.ts';
 export type HintStoreOperation = 'lookup' | 'write';
 
 export interface RoutingMetrics {
-  /** A lookup answered; hit = some candidate held at least minMatchBlocks of the prompt. */
+  /** A lookup answered; hit = some candidate held enough of the prompt to count (minMatchBlocks, minMatchShare). */
   hintLookup(outcome: 'hit' | 'miss'): void;
   /** Redis failed or ran past the routing budget; routing went on without it. */
   hintStoreFailure(operation: HintStoreOperation): void;

@@ -16,6 +16,12 @@ export const routingOptionsSchema = z
     loadPenaltyBlocks: nonNegative.default(1),
     /** Cached-prefix match (blocks) below which affinity is ignored and the least-loaded replica wins. Default 4. */
     minMatchBlocks: z.number().int().min(0).default(4),
+    /**
+     * Share of the prompt's blocks a match must also cover to count as affinity (0 = off). Default 0.25: a shared
+     * system prompt does not pull new sessions onto one replica, while a follow-up (its whole history matches)
+     * stays with its replica even when its new turn is three times the history.
+     */
+    minMatchShare: z.number().min(0).max(1).default(0.25),
     /** If the best-scoring replica has more than this many in-flight requests over the least loaded, go least-loaded. Default 8. */
     imbalanceThreshold: nonNegative.default(8),
     /** Redis key prefix; keys are `<prefix>:kv:...`. Default "kpo". */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chooseReplica, leastLoaded, type ScoredCandidate } from '../../../shared/routing/replica-scorer.ts';
 
-const settings = { loadPenaltyBlocks: 1, minMatchBlocks: 4, imbalanceThreshold: 8 };
+const settings = { loadPenaltyBlocks: 1, minMatchBlocks: 4, minMatchShare: 0.25, imbalanceThreshold: 8 };
 
 function replica(name: string, matchBlocks: number, load: number, sessionReplica = false): ScoredCandidate {
   return { name, matchBlocks, load, sessionReplica };
@@ -29,6 +29,19 @@ test('a match below the minimum is ignored: least loaded, reason no_match', () =
   const choice = chooseReplica([replica('a', 3, 5), replica('b', 0, 1), replica('c', 2, 4)], settings);
   assert.equal(choice.name, 'b');
   assert.equal(choice.reason, 'no_match');
+});
+
+test('a match under minMatchShare of the prompt (a prefix all sessions share) is ignored: least loaded', () => {
+  // 40-block prompt: a 8-block shared system prompt on a busy replica does not pull a new session there…
+  const shared = chooseReplica([replica('first', 8, 1), replica('other', 0, 0)], settings, 0, 40);
+  assert.equal(shared.name, 'other');
+  assert.equal(shared.reason, 'no_match');
+  // …while a follow-up whose history covers a quarter of the prompt or more stays with its replica.
+  const followUp = chooseReplica([replica('mine', 10, 1, true), replica('other', 0, 0)], settings, 0, 40);
+  assert.equal(followUp.name, 'mine');
+  assert.equal(followUp.reason, 'session_sticky');
+  // Unknown prompt length: only minMatchBlocks gates.
+  assert.equal(chooseReplica([replica('first', 8, 1), replica('other', 0, 0)], settings).name, 'first');
 });
 
 test('no match at all routes least-loaded even with a zero minimum', () => {

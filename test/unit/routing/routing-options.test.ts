@@ -7,6 +7,7 @@ import { RoutingKeys } from '../../../shared/routing/routing-keys.ts';
 test('defaults are documented values and the result is frozen', () => {
   const options = compileRoutingOptions();
   assert.equal(options.minMatchBlocks, 4);
+  assert.equal(options.minMatchShare, 0.25);
   assert.equal(options.lookupTimeoutMs, 50);
   assert.equal(options.keyPrefix, 'kpo');
   assert.ok(Object.isFrozen(options));
