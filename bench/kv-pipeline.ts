@@ -2,12 +2,18 @@
  * bench:kv:pipeline — multi-turn prefix-cache reuse through the real pipeline.
  *
  *   npm run bench:kv:pipeline -- [--sessions 24] [--turns 4] [--max-tokens 32] [--think-ms 400]
+ *   npm run bench:kv:pipeline -- --model local        # the real SmolLM2-135M (short: 4 sessions × 3 turns)
  *
  * All five stages as their own processes (startLocalPipeline, the `npm start`
  * code path) with retrieval on and history in Redis, over 4 simulator
  * replicas started by the bench (the simulator's defaults, but a prefix cache
  * of --cache-blocks: each replica holds about a quarter of the run's
  * conversations, as real replicas hold far fewer sessions than they serve).
+ * With --model local: 2 replicas of the real local model (infra/local-model,
+ * one CPU thread each) with 2 context sequences each, called through the
+ * llama.cpp adapter, so hint routing also pins a session to the sequence
+ * (slot) holding its prefix; cached tokens are the engine's (tokens a sequence
+ * already held); no scale phases (a replica costs a core).
  * Sessions run concurrently, each turn sending only its new question. Phases,
  * each from cold replica caches and cold routing hints, in one run:
  *
@@ -24,6 +30,7 @@
  * it. Prints a table, then one JSON line.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
@@ -32,7 +39,8 @@ import { stackHome } from '../shared/config/stack-endpoints.ts';
 import { createKafkaClient } from '../shared/kafka/create-kafka-client.ts';
 import { createRedisConnection } from '../shared/redis/redis-connection.ts';
 import { createMessageCodecs } from '../shared/serde/create-message-codecs.ts';
-import { startSimReplicas, type SimReplica } from './kv/sim-replicas.ts';
+import type { SimReplica } from './kv/sim-replicas.ts';
+import { startBenchReplicas } from './kv-pipeline/bench-replicas.ts';
 import { createBenchSessions } from './kv-pipeline/chat-sessions.ts';
 import { InferenceSwap } from './kv-pipeline/inference-swap.ts';
 import { phaseFigures, type PhaseFigures } from './kv-pipeline/phase-figures.ts';
@@ -42,9 +50,11 @@ import { runSessions } from './kv-pipeline/session-run.ts';
 import { TurnClient } from './kv-pipeline/turn-client.ts';
 
 const opts = new Command('bench:kv:pipeline')
-  .option('--sessions <n>', 'sessions per phase', Number, 24)
-  .option('--turns <n>', 'turns per session', Number, 4)
-  .option('--max-tokens <n>', 'answer length cap', Number, 32)
+  .option('--model <kind>', 'sim (infra/model-sim) or local (the real SmolLM2-135M)', 'sim')
+  .option('--replicas <n>', 'model replicas (default 4 sim, 2 local)', Number)
+  .option('--sessions <n>', 'sessions per phase (default 24 sim, 4 local)', Number)
+  .option('--turns <n>', 'turns per session (default 4 sim, 3 local)', Number)
+  .option('--max-tokens <n>', 'answer length cap (default 32 sim, 16 local)', Number)
   .option('--think-ms <ms>', 'mean think time between a session turns', Number, 400)
   .option(
     '--cache-blocks <n>',
@@ -56,27 +66,61 @@ const opts = new Command('bench:kv:pipeline')
   .option('--no-scale', 'skip the replica added / removed phases')
   .parse()
   .opts<{
-    sessions: number;
-    turns: number;
-    maxTokens: number;
+    model: string;
+    replicas?: number;
+    sessions?: number;
+    turns?: number;
+    maxTokens?: number;
     thinkMs: number;
     cacheBlocks: number;
     prefillMsPerToken: number;
     scale: boolean;
   }>();
 
+if (opts.model !== 'sim' && opts.model !== 'local')
+  throw new Error(`--model: sim or local, not ${opts.model}`);
+const model = opts.model;
+const sim = model === 'sim';
+const replicaCount = opts.replicas ?? (sim ? 4 : 2);
+const sessionCount = opts.sessions ?? (sim ? 24 : 4);
+const turnCount = opts.turns ?? (sim ? 4 : 3);
+const maxTokens = opts.maxTokens ?? (sim ? 32 : 16);
+const scale = opts.scale && sim;
 const runId = `kvb${randomBytes(3).toString('hex')}`;
-// The simulator renders chat as "role: content" lines: hashes describe that text.
-const files = pipelineFiles(runId, { chatTemplate: 'simulator' });
+const loadAtStart = loadavg()[0]!;
+const files = pipelineFiles(
+  runId,
+  sim
+    ? // The simulator renders chat as "role: content" lines: hashes describe that text.
+      { modelKind: 'openai', assemble: { chatTemplate: 'simulator' } }
+    : {
+        // SmolLM2's template; the prompt goes as raw text to /completion, so the engine sees exactly these tokens.
+        modelKind: 'llamacpp',
+        assemble: { chatTemplate: 'chatml' },
+        // Two passages a turn, as pipeline.yaml for this model: 3 turns stay well inside a sequence's context.
+        rag: { topK: 2 },
+        // A CPU model reads a prompt in seconds, more on a busy machine.
+        calls: { ttftTimeoutMs: 120_000, totalTimeoutMs: 240_000 },
+      },
+);
 const log = (line: string): void => console.log(line);
-const sims = await startSimReplicas(5, 'replica', [
-  '--cache-capacity-blocks',
-  String(opts.cacheBlocks),
-  '--prefill-ms-per-token',
-  String(opts.prefillMsPerToken),
-]);
-const four = sims.replicas.slice(0, 4);
-const extra = sims.replicas[4]!;
+const logDir = join(stackHome(), 'logs', runId);
+const sims = await startBenchReplicas({
+  model,
+  count: replicaCount + (scale ? 1 : 0),
+  args: sim
+    ? [
+        '--cache-capacity-blocks',
+        String(opts.cacheBlocks),
+        '--prefill-ms-per-token',
+        String(opts.prefillMsPerToken),
+      ]
+    : ['--sequences', '2', '--context-size', '4096'],
+  logDir,
+  log: (line) => log(`  ${line}`),
+});
+const four = sims.replicas.slice(0, replicaCount);
+const extra = sims.replicas[replicaCount];
 let pipeline: LocalPipeline | undefined;
 let client: TurnClient | undefined;
 const steady: Partial<Record<RoutingPolicy, PhaseFigures>> = {};
@@ -99,9 +143,9 @@ function show(name: string, f: PhaseFigures): void {
 try {
   const initial = files.write('hints', four, 'p0');
   pipeline = await startLocalPipeline({
-    model: 'sim',
+    model,
     workerEnv: { KPO_CONFIG: initial },
-    logDir: join(stackHome(), 'logs', runId),
+    logDir,
     log: (line) => log(`  ${line}`),
   });
   const { config } = pipeline;
@@ -117,11 +161,13 @@ try {
     pipeline,
     pipeline.workers.find((w) => w.stage === 'inference'),
   );
-  const settings = { maxTokens: opts.maxTokens, meanThinkMs: opts.thinkMs, turnTimeoutMs: 120_000 };
+  const settings = { maxTokens, meanThinkMs: opts.thinkMs, turnTimeoutMs: sim ? 120_000 : 300_000 };
   log(
-    `bench:kv:pipeline ${runId}: 5 stages, ${four.length} replicas, ${opts.sessions} sessions × ${opts.turns} turns, ` +
-      `answers ≤ ${opts.maxTokens} tokens, think ~${opts.thinkMs} ms, replica cache ${opts.cacheBlocks} blocks, ` +
-      `prefill ${opts.prefillMsPerToken} ms/token`,
+    `bench:kv:pipeline ${runId}: 5 stages, ${four.length} ${model} replicas, ${sessionCount} sessions × ${turnCount} ` +
+      `turns, answers ≤ ${maxTokens} tokens, think ~${opts.thinkMs} ms, ` +
+      (sim
+        ? `replica cache ${opts.cacheBlocks} blocks, prefill ${opts.prefillMsPerToken} ms/token`
+        : '2 context sequences per replica (4096 tokens each), 1 CPU thread'),
   );
 
   /** One phase: the policy's worker takes over, a warm-up turn proves the pipeline flows, caches are emptied. */
@@ -134,11 +180,11 @@ try {
     await swap.to(files.write(policy, four, hints));
     const warm = await client!.turn(`${runId}-warm-${phase}`, 'What is a consumer group?', {
       maxTokens: 4,
-      timeoutMs: 120_000,
+      timeoutMs: settings.turnTimeoutMs,
     });
     if (warm.terminal !== 'done') throw new Error(`warm-up turn of ${name} ended ${warm.errorCode}`);
     await sims.resetCaches();
-    const sessions = createBenchSessions(`${runId}-${name}`, opts.sessions, opts.turns);
+    const sessions = createBenchSessions(`${runId}-${name}`, sessionCount, turnCount);
     const before = await replicaRequests(sims.replicas);
     const records = await runSessions(client!, sessions, {
       ...settings,
@@ -153,21 +199,22 @@ try {
     return figures;
   };
 
+  // Unmeasured: the worker processes' first conversations (JIT, connections, caches) would weigh on the first policy.
+  await runSessions(client, createBenchSessions(`${runId}-warmup`, Math.min(4, sessionCount), 2), settings);
   for (const policy of ROUTING_POLICIES) steady[policy] = await runPhase(policy, policy);
-  if (opts.scale) {
+  if (scale && extra !== undefined) {
     for (const policy of ['hints', 'session_hash'] as const) {
       scaled.replica_added[policy] = await runPhase(`replica_added/${policy}`, policy, {
         replicas: [...four, extra],
       });
       scaled.replica_removed[policy] = await runPhase(`replica_removed/${policy}`, policy, {
-        replicas: four.slice(0, 3),
+        replicas: four.slice(0, -1),
       });
     }
   }
 } finally {
   await client?.close();
-  await pipeline?.stop();
-  await sims.stop();
+  // The run's keys go before the pipeline stops: it may stop the stack (and its Redis) it started.
   const redisUrl = pipeline?.config.endpoints.redisUrl;
   if (redisUrl !== undefined) {
     const redis = createRedisConnection({ url: redisUrl });
@@ -175,6 +222,8 @@ try {
     for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500)).catch(() => 0);
     redis.disconnect();
   }
+  await pipeline?.stop();
+  await sims.stop();
 }
 
 const pick = (f: PhaseFigures | undefined) =>
@@ -211,6 +260,16 @@ const targets =
 log(`targets: ${JSON.stringify(targets)}`);
 console.log(
   JSON.stringify({
+    run: {
+      model,
+      replicas: replicaCount,
+      sessions: sessionCount,
+      turns: turnCount,
+      max_tokens: maxTokens,
+      ...(sim ? { prefill_ms_per_token: opts.prefillMsPerToken, cache_blocks: opts.cacheBlocks } : {}),
+      // 1-minute load average of the machine (2 cores here) when the run started and ended.
+      load_avg: [Number(loadAtStart.toFixed(1)), Number(loadavg()[0]!.toFixed(1))],
+    },
     hints: pick(steady.hints),
     session_hash: pick(steady.session_hash),
     round_robin: pick(steady.round_robin),

@@ -33,10 +33,17 @@ export interface PipelineFiles {
   write(policy: RoutingPolicy, replicas: readonly SimReplica[], hintPrefix: string): string;
 }
 
-export function pipelineFiles(
-  runId: string,
-  assemble: Readonly<Record<string, unknown>> = {},
-): PipelineFiles {
+/** What differs between the simulator's run and the local model's. */
+export interface PipelineFileSettings {
+  /** Wire protocol of the replicas: the simulator's OpenAI chat, or llama.cpp /completion (slots pinned by routing). */
+  readonly modelKind: 'openai' | 'llamacpp';
+  readonly assemble: Readonly<Record<string, unknown>>;
+  readonly rag?: Readonly<Record<string, unknown>>;
+  /** workers.inference.calls (timeouts of a slow model). */
+  readonly calls?: Readonly<Record<string, unknown>>;
+}
+
+export function pipelineFiles(runId: string, settings: PipelineFileSettings): PipelineFiles {
   const dir = mkdtempSync(join(tmpdir(), 'kpo-kv-bench-'));
   const redisPrefix = runId;
   let written = 0;
@@ -51,10 +58,18 @@ export function pipelineFiles(
         groupPrefix: runId,
         redisKeyPrefix: redisPrefix,
         topics: { partitions: 6, ...topics },
-        models: replicas.map((replica) => ({ name: replica.name, kind: 'openai', url: replica.url })),
+        models: replicas.map((replica) => ({
+          name: replica.name,
+          kind: settings.modelKind,
+          url: replica.url,
+        })),
         workers: {
-          assemble: { ...assemble },
-          inference: { selector: policy === 'round_robin' ? 'round-robin' : 'session-hash' },
+          ...(settings.rag === undefined ? {} : { rag: { ...settings.rag } }),
+          assemble: { ...settings.assemble },
+          inference: {
+            selector: policy === 'round_robin' ? 'round-robin' : 'session-hash',
+            ...(settings.calls === undefined ? {} : { calls: { ...settings.calls } }),
+          },
           routing: { enabled: policy === 'hints', keyPrefix: `${redisPrefix}-${hintPrefix}` },
         },
       };

@@ -1,7 +1,10 @@
-/** Requests each simulator replica has served, from its own /metrics (kpo_sim_requests_total, all routes). */
+/**
+ * Requests each replica has served, from its own /metrics, all routes: kpo_sim_requests_total (simulator) or
+ * kpo_local_model_requests_total (local model).
+ */
 import type { SimReplica } from '../kv/sim-replicas.ts';
 
-const REQUESTS = /^kpo_sim_requests_total\{[^}]*\}\s+(\S+)$/;
+const REQUESTS = /^kpo_(?:sim|local_model)_requests_total\{[^}]*\}\s+(\S+)$/;
 
 export async function replicaRequests(replicas: readonly SimReplica[]): Promise<Record<string, number>> {
   const counts = await Promise.all(

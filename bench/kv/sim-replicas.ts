@@ -35,16 +35,22 @@ export async function startSimReplicas(
   const replicas = running.map((replica, i) => ({ name: names[i]!, url: replica.url }));
   return {
     replicas,
-    async resetCaches() {
-      await Promise.all(
-        replicas.map(async (replica) => {
-          const response = await fetch(`${replica.url}/admin/cache/clear`, { method: 'POST' });
-          if (!response.ok) throw new Error(`${replica.name}: cache clear answered ${response.status}`);
-        }),
-      );
-    },
+    resetCaches: () => clearReplicaCaches(replicas),
     stop: async () => {
       await Promise.all(running.map((replica) => replica.stop()));
     },
   };
+}
+
+/** Empties every replica's prefix cache (POST /admin/cache/clear: the simulator's and the local model's). */
+export async function clearReplicaCaches(replicas: readonly SimReplica[]): Promise<void> {
+  await Promise.all(
+    replicas.map(async (replica) => {
+      const response = await fetch(`${replica.url}/admin/cache/clear`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(30_000),
+      });
+      if (!response.ok) throw new Error(`${replica.name}: cache clear answered ${response.status}`);
+    }),
+  );
 }

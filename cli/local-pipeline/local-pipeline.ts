@@ -108,7 +108,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       const replicas = await startModelReplicas(group, {
         kind: options.model,
         replicas: options.modelReplicas,
-        extraArgs: options.modelSimArgs,
+        extraArgs: options.model === 'sim' ? options.modelSimArgs : undefined,
         logDir,
         log,
       });

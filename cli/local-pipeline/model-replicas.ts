@@ -42,7 +42,7 @@ const SERVERS: Readonly<Record<LocalModelKind, ServerSpec>> = {
 export interface ModelReplicaOptions {
   readonly kind: LocalModelKind;
   readonly replicas?: number | undefined;
-  /** Extra flags for each simulator replica. */
+  /** Extra flags for each replica (infra/model-sim/main.ts or infra/local-model/main.ts, by kind). */
   readonly extraArgs?: readonly string[] | undefined;
   readonly logDir: string;
   readonly log: (line: string) => void;
@@ -68,7 +68,7 @@ export async function startModelReplicas(
           '0',
           '--replica-id',
           `${options.kind}-${i}`,
-          ...(options.kind === 'sim' ? (options.extraArgs ?? []) : []),
+          ...(options.extraArgs ?? []),
         ],
         logFile: join(options.logDir, `${name}-${i}.log`),
         readyLine: spec.readyLine,
