@@ -28,9 +28,15 @@ export interface Identity {
 export interface AttemptResult {
   readonly error?: KpoError;
   readonly durationMs: number;
+  /** The attempt called emit(): some of its outputs may be on their topic. */
+  readonly emitted: boolean;
 }
 
-/** One running attempt: the handler's context, its abort state and its emit(). */
+/**
+ * One running attempt: the handler's context, its abort state and its emit(). It is also the send guard of
+ * its outputs: once the attempt was aborted (timeout, forced stop) or its partition revoked, outputs still
+ * waiting to be sent are refused, so an aborted attempt writes nothing after a retry may have started.
+ */
 class RunningAttempt<In, Out> implements HandlerContext<Out> {
   reason: KpoError | undefined;
   /** Trace headers from aroundHandler, when there is one. */
@@ -39,6 +45,7 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
   private rejectRace: ((reason: KpoError) => void) | undefined;
   private settle: ((result: AttemptResult) => void) | undefined;
   private nextSeq = 0;
+  emitted = false;
   readonly deadline: number;
   readonly emit: (output: Out, options?: EmitOptions) => Promise<void>;
 
@@ -55,6 +62,11 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
 
   get source(): SourceRecord {
     return this.item.source;
+  }
+
+  /** SendGuard: outputs go out only while the attempt runs and its source partition is assigned. */
+  get active(): boolean {
+    return this.reason === undefined && this.item.handle.active;
   }
 
   get signal(): AbortSignal {
@@ -137,6 +149,7 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
         new KpoError('KPO_CANCELLED', 'source partition revoked', { context: this.owner.context(this) }),
       );
     }
+    this.emitted = true;
     const seq = options?.seq ?? this.nextSeq;
     if (seq >= this.nextSeq) this.nextSeq = seq + 1;
     const { options: compiled, producer, identityHeaders } = this.owner;
@@ -149,7 +162,7 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
     const key = options?.key ?? item.raw.key;
     const { instrumentation } = compiled;
     return compiled.outputCodec.encode(output).then((value) => {
-      const sent = producer.send({ topic, key, value, headers }, item.handle);
+      const sent = producer.send({ topic, key, value, headers }, this);
       return instrumentation.onOutput
         ? sent.then(() => safely(() => instrumentation.onOutput?.(topic)))
         : sent;
@@ -222,11 +235,12 @@ export class HandlerAttempt<In, Out> {
       const { instrumentation } = this.options;
       if (instrumentation.onHandlerEnd)
         safely(() => instrumentation.onHandlerEnd?.(running.source, 'ok', durationMs));
-      return { durationMs };
+      return { durationMs, emitted: running.emitted };
     }
     return {
       error: toKpoError(error, 'KPO_HANDLER').withContext(this.context(running)),
       durationMs,
+      emitted: running.emitted,
     };
   }
 

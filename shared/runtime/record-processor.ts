@@ -69,7 +69,18 @@ export class RecordProcessor<In, Out> {
       return this.deadLetter(item, asNonRetryable(error, 'KPO_VALIDATION'), 1);
     }
     if (item.rejected) return this.reject(item, identity);
-    const shedReason = this.shedReason(item, input);
+    let shedReason: 'deadline' | 'max_age' | undefined;
+    try {
+      shedReason = this.shedReason(item, input);
+    } catch (error) {
+      // A throw here must still end the record: else its offset is never released and the partition stops committing.
+      return this.deadLetter(
+        item,
+        asNonRetryable(error, 'KPO_VALIDATION').withContext(this.context(item, identity)),
+        1,
+        identity,
+      );
+    }
     if (shedReason) return this.shed(item, identity, shedReason);
     return this.attempts
       .run(item, input, identity, 1)
@@ -81,8 +92,7 @@ export class RecordProcessor<In, Out> {
     const error = new KpoError('KPO_REJECTED_BACKLOG', 'backlog over the admission limit', {
       context: this.context(item, identity),
     });
-    await this.report(item, error, 0, 'rejected', identity);
-    return 'done';
+    return this.report(item, error, 0, 'rejected', identity);
   }
 
   private async shed(
@@ -98,8 +108,7 @@ export class RecordProcessor<In, Out> {
         : 'record older than maxAgeMs',
       { context: this.context(item, identity) },
     );
-    await this.report(item, error, 0, 'shed', identity);
-    return 'done';
+    return this.report(item, error, 0, 'shed', identity);
   }
 
   /** The first decode failed: retry while the failure is retryable (a registry outage), else give it back. */
@@ -146,7 +155,9 @@ export class RecordProcessor<In, Out> {
       if (!error) return 'done';
       if (this.forcedStop.aborted || !item.handle.active) return 'abandoned';
       const decision = this.retry.decide(error, attempt);
-      if (decision.retry) {
+      // A timed-out handler may still be running: after it wrote outputs, another attempt would write beside it.
+      const stillRunningWithOutputs = error.code === 'KPO_TIMEOUT' && result.emitted;
+      if (decision.retry && !stillRunningWithOutputs) {
         safely(() => instrumentation.onHandlerEnd?.(item.source, 'retry', durationMs, error));
         safely(() => instrumentation.onRetry?.(item.source, attempt, decision.delayMs, error));
         if (!(await sleepUnlessAborted(decision.delayMs, this.forcedStop))) return 'abandoned';
@@ -154,13 +165,14 @@ export class RecordProcessor<In, Out> {
         continue;
       }
       safely(() => instrumentation.onHandlerEnd?.(item.source, 'failed', durationMs, error));
-      const final = decision.exhausted
-        ? new KpoError(
-            'KPO_RETRIES_EXHAUSTED',
-            `all ${settings.retry.maxAttempts} attempts failed; last: ${error.code}: ${error.message}`,
-            { cause: error, context: error.context },
-          )
-        : error;
+      const final =
+        !decision.retry && decision.exhausted
+          ? new KpoError(
+              'KPO_RETRIES_EXHAUSTED',
+              `all ${settings.retry.maxAttempts} attempts failed; last: ${error.code}: ${error.message}`,
+              { cause: error, context: error.context },
+            )
+          : error;
       return this.deadLetter(item, final, attempt, identity);
     }
   }
@@ -193,33 +205,44 @@ export class RecordProcessor<In, Out> {
       }
     }
     safely(() => this.options.instrumentation.onDeadLettered?.(item.source, error));
-    await this.report(item, error, attempts, 'failed', identity);
-    return 'done';
+    return this.report(item, error, attempts, 'failed', identity);
   }
 
+  /**
+   * Tells the client (onRecordFailure) and only then lets the record be committed: a report that fails is
+   * tried again until it lands, the partition is revoked or the worker is forced to stop ('abandoned': the
+   * record is delivered again and reported by whoever takes it).
+   */
   private async report(
     item: WorkItem,
     error: KpoError,
     attempts: number,
     outcome: RecordFailure['outcome'],
     identity?: Identity,
-  ): Promise<void> {
+  ): Promise<RecordOutcome> {
     const callback = this.options.onRecordFailure;
-    if (!callback) return;
-    try {
-      await callback({
-        stage: this.options.stage,
-        error,
-        attempts,
-        source: item.source,
-        outcome,
-        ...identity,
-      });
-    } catch (callbackError) {
-      this.options.logger.warn(
-        { ...this.context(item), error: String(callbackError) },
-        'onRecordFailure threw',
-      );
+    if (!callback) return 'done';
+    const failure: RecordFailure = {
+      stage: this.options.stage,
+      error,
+      attempts,
+      source: item.source,
+      outcome,
+      ...identity,
+    };
+    for (let reportAttempt = 1; ; reportAttempt += 1) {
+      try {
+        await callback(failure);
+        return 'done';
+      } catch (callbackError) {
+        this.options.logger.warn(
+          { ...this.context(item), reportAttempt, error: String(callbackError) },
+          'failure report (onRecordFailure) failed, retrying',
+        );
+      }
+      if (!item.handle.active) return 'abandoned';
+      const delay = Math.min(this.options.settings.retry.maxDelayMs, 100 * 2 ** Math.min(reportAttempt, 10));
+      if (!(await sleepUnlessAborted(delay, this.forcedStop))) return 'abandoned';
     }
   }
 

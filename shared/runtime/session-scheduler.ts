@@ -64,6 +64,8 @@ export class SessionScheduler<T, R = void> {
     private readonly run: (item: T) => Promise<R>,
     /** Called with run()'s result before the session's next item may start. */
     private readonly onDone?: (item: T, result: R) => void,
+    /** Told when onDone threw (the session goes on; a throw must not become an unhandled rejection). */
+    private readonly onDoneError?: (error: unknown, item: T) => void,
   ) {}
 
   get runningCount(): number {
@@ -142,9 +144,10 @@ export class SessionScheduler<T, R = void> {
       (result) => {
         try {
           this.onDone?.(item, result);
-        } finally {
-          this.finish(session);
+        } catch (error) {
+          this.onDoneError?.(error, item);
         }
+        this.finish(session);
       },
       () => this.finish(session),
     );

@@ -101,6 +101,16 @@ export class StageWorker<In, Out> {
         if (outcome === 'done' && this.tracker.complete(item.handle) > 0)
           this.gate.update(this.tracker.inFlight);
       },
+      (error, item) =>
+        compiled.logger.error(
+          {
+            topic: item.source.topic,
+            partition: item.source.partition,
+            offset: item.source.offset,
+            error: String(error),
+          },
+          'releasing a finished record failed',
+        ),
     );
     this.gate = new BackpressureGate(settings.queueDepth, compiled.lowWatermark, {
       pause: (inFlight) => {

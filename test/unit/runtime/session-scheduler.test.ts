@@ -86,3 +86,38 @@ test('a throwing run does not stall its session', async () => {
   await scheduler.idle();
   assert.deepEqual(seen, ['a1', 'a2']);
 });
+
+test('a throwing onDone is reported, raises no unhandled rejection and the session goes on (defect 10)', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const { gates, log, run } = controlled();
+    const reported: string[] = [];
+    const scheduler = new SessionScheduler<string>(
+      2,
+      run,
+      (item) => {
+        if (item === 'a1') throw new Error('bookkeeping failed');
+      },
+      (error, item) => reported.push(`${item}: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    scheduler.enqueue('a', 'a1');
+    scheduler.enqueue('a', 'a2');
+    await tick();
+    gates.get('a1')!();
+    await tick();
+    await tick();
+    gates.get('a2')?.();
+    await tick();
+    assert.deepEqual(log, ['start a1', 'end a1', 'start a2', 'end a2']);
+    assert.deepEqual(reported, ['a1: bookkeeping failed']);
+    assert.equal(scheduler.runningCount, 0);
+    await scheduler.idle();
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
