@@ -4,7 +4,7 @@
  * an optional usage chunk with empty choices) and the one-body
  * `chat.completion`.
  */
-import type { Usage } from '../shared/messages/types.ts';
+import type { ClientEvent, Usage } from '../shared/messages/types.ts';
 
 export interface CompletionIdentity {
   /** "chatcmpl-<request id>": the same on every chunk of a stream. */
@@ -14,7 +14,7 @@ export interface CompletionIdentity {
   readonly model: string;
 }
 
-export type FinishReason = 'stop' | 'length';
+export type FinishReason = 'stop' | 'length' | 'content_filter';
 
 export interface OpenAiUsage {
   readonly prompt_tokens: number;
@@ -39,10 +39,15 @@ export function openAiUsage(usage: Usage | null): OpenAiUsage {
 }
 
 /**
- * The done event carries usage but not why generation ended: a completion
- * that used the whole token allowance ended on the length limit.
+ * OpenAI's finish_reason for a done event: the reason the model server or the
+ * post stage gave when it is one OpenAI knows. Events written before the field
+ * existed carry none; then a completion that used the whole token allowance
+ * ended on the length limit.
  */
-export function finishReasonOf(usage: Usage | null, maxTokens: number): FinishReason {
+export function finishReasonOf(event: ClientEvent, maxTokens: number): FinishReason {
+  const reason = event.finishReason;
+  if (reason === 'stop' || reason === 'length' || reason === 'content_filter') return reason;
+  const usage = event.usage;
   return usage !== null && usage.completionTokens >= maxTokens ? 'length' : 'stop';
 }
 

@@ -202,9 +202,7 @@ export class ChatCompletionsRoute {
       }
       await this.settle(exchange, event);
       if (event.type === 'done') {
-        await sse.data(
-          chunk(identity, {}, finishReasonOf(event.usage, exchange.maxTokens), chat.includeUsage),
-        );
+        await sse.data(chunk(identity, {}, finishReasonOf(event, exchange.maxTokens), chat.includeUsage));
         if (chat.includeUsage) await sse.data(usageChunk(identity, event.usage));
         await sse.data('[DONE]');
         sse.end();
@@ -236,7 +234,7 @@ export class ChatCompletionsRoute {
       const body = completionBody(
         exchange.identity,
         text,
-        finishReasonOf(event.usage, exchange.maxTokens),
+        finishReasonOf(event, exchange.maxTokens),
         event.usage,
       );
       await reply.code(200).headers(exchange.headers).send(body);

@@ -115,6 +115,7 @@ export class RequestEventQueue implements AsyncIterable<ClientEvent> {
       timestampMs: Date.now(),
       e2eMs: null,
       resumes: 0,
+      finishReason: null,
     };
   }
 }

@@ -47,6 +47,7 @@ export function clientEventForFailure(
     timestampMs: nowMs,
     e2eMs: created > 0 ? Math.max(0, nowMs - created) : null,
     resumes: 0,
+    finishReason: null,
   };
 }
 

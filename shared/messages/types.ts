@@ -109,6 +109,8 @@ export interface ClientEvent {
   e2eMs: number | null;
   /** Terminal events: how many times the answer's generation was resumed by another worker after a crash or partition move (0 = generated in one go). */
   resumes: number;
+  /** Done events: why generation ended, as the model server or the post stage said (stop, length, content_filter, ...); null on other events. */
+  finishReason: string | null;
 }
 
 /** Kinds of client events. */

@@ -64,7 +64,10 @@ function parseProgress(raw: string): StreamProgress | null {
         userTurn: typeof value.userTurn === 'string' ? value.userTurn : null,
         replyTo: typeof value.replyTo === 'string' ? value.replyTo : null,
         requestCreatedAtMs: typeof value.requestCreatedAtMs === 'number' ? value.requestCreatedAtMs : 0,
-        pendingTerminal: value.pendingTerminal ?? null,
+        // Progress saved before finishReason existed lacks it.
+        pendingTerminal: value.pendingTerminal
+          ? { ...value.pendingTerminal, finishReason: value.pendingTerminal.finishReason ?? null }
+          : null,
         terminated: value.terminated,
         generationId: typeof value.generationId === 'string' ? value.generationId : null,
         resumes: typeof value.resumes === 'number' ? value.resumes : 0,

@@ -15,6 +15,8 @@ export interface PendingTerminal {
   } | null;
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
+  /** Done: why generation ended (stop, length, ...), as the final chunk said. */
+  readonly finishReason: string | null;
 }
 
 export interface StreamProgress {

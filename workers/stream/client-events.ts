@@ -20,6 +20,7 @@ export function tokenEvent(identity: EventIdentity, seq: number, text: string, n
     timestampMs: nowMs,
     e2eMs: null,
     resumes: 0,
+    finishReason: null,
   };
 }
 
@@ -43,6 +44,7 @@ export function terminalEvent(
     timestampMs: nowMs,
     e2eMs: requestCreatedAtMs > 0 ? Math.max(0, nowMs - requestCreatedAtMs) : null,
     resumes,
+    finishReason: terminal.finishReason,
   };
 }
 
@@ -57,7 +59,8 @@ export function terminalOfFinalChunk(chunk: TokenChunk): PendingTerminal {
       usage: null,
       errorCode: chunk.error?.code ?? (reason === 'rejected' ? 'KPO_REJECTED_BACKLOG' : fallback),
       errorMessage: chunk.error?.message ?? `the request ended: ${reason}`,
+      finishReason: null,
     };
   }
-  return { type: 'done', usage: chunk.usage, errorCode: null, errorMessage: null };
+  return { type: 'done', usage: chunk.usage, errorCode: null, errorMessage: null, finishReason: reason ?? 'stop' };
 }

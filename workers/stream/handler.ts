@@ -140,6 +140,7 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
         usage: null,
         errorCode: 'KPO_INTERNAL',
         errorMessage: `more than ${this.options.maxPendingChunks} chunks arrived out of order; the stream has a gap`,
+        finishReason: null,
       };
       stream.resequencer.discardPending();
       return;
@@ -180,6 +181,7 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
         errorCode: 'KPO_MODEL_STREAM',
         errorMessage:
           'the answer was interrupted and generated again from the start; the second generation was refused',
+        finishReason: null,
       };
       stream.resequencer.discardPending();
     }

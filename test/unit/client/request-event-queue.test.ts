@@ -16,6 +16,7 @@ function event(seq: number, type: ClientEvent['type'] = 'token'): ClientEvent {
     timestampMs: 0,
     e2eMs: null,
     resumes: 0,
+    finishReason: null,
   };
 }
 

@@ -7,6 +7,7 @@ import {
   finishReasonOf,
   usageChunk,
 } from '../../../gateway/chat-completion-format.ts';
+import type { ClientEvent, Usage } from '../../../shared/messages/types.ts';
 
 const identity = completionIdentity('r-1', 'default', 1_700_000_000_500);
 const usage = { promptTokens: 10, completionTokens: 4, cachedTokens: 6 };
@@ -46,8 +47,33 @@ test('a one-body completion holds the whole text', () => {
   });
 });
 
-test('a completion that used its whole allowance ended on length', () => {
-  assert.equal(finishReasonOf(usage, 4), 'length');
-  assert.equal(finishReasonOf(usage, 5), 'stop');
-  assert.equal(finishReasonOf(null, 5), 'stop');
+const done = (finishReason: string | null, eventUsage: Usage | null = usage): ClientEvent => ({
+  requestId: 'r-1',
+  sessionId: 's-1',
+  type: 'done',
+  seq: 3,
+  text: '',
+  usage: eventUsage,
+  errorCode: null,
+  errorMessage: null,
+  timestampMs: 0,
+  e2eMs: null,
+  resumes: 0,
+  finishReason,
+});
+
+test('finish_reason is the reason the done event carries, whatever the usage says', () => {
+  assert.equal(finishReasonOf(done('length'), 5), 'length');
+  assert.equal(finishReasonOf(done('stop'), 4), 'stop');
+  assert.equal(finishReasonOf(done('content_filter'), 5), 'content_filter');
+});
+
+test('a reason OpenAI does not know becomes stop', () => {
+  assert.equal(finishReasonOf(done('eos_token'), 5), 'stop');
+});
+
+test('a done event without a reason (written before the field existed) ended on length when it used its whole allowance', () => {
+  assert.equal(finishReasonOf(done(null), 4), 'length');
+  assert.equal(finishReasonOf(done(null), 5), 'stop');
+  assert.equal(finishReasonOf(done(null, null), 5), 'stop');
 });

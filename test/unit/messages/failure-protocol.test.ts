@@ -35,6 +35,7 @@ test('a dead-lettered record becomes an error event that says what was wrong', (
     timestampMs: 5_000,
     resumes: 0,
     e2eMs: 1_000,
+    finishReason: null,
   });
 });
 

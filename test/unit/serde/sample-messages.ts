@@ -72,6 +72,7 @@ export function sampleMessages(): MessageByKind {
       timestampMs: 1_764_600_000_123,
       e2eMs: 123.5,
       resumes: 1,
+      finishReason: 'stop',
     },
     cancel: {
       requestId: 'req-1',

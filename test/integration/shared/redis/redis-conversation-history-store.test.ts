@@ -99,7 +99,7 @@ test('stream progress round-trips and expires', async () => {
     userTurn: 'q',
     replyTo: null,
     requestCreatedAtMs: 5,
-    pendingTerminal: { type: 'done' as const, usage: null, errorCode: null, errorMessage: null },
+    pendingTerminal: { type: 'done' as const, usage: null, errorCode: null, errorMessage: null, finishReason: 'length' },
     terminated: false,
     generationId: 'gen-1',
     resumes: 1,

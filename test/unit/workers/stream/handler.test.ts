@@ -74,6 +74,7 @@ test('writes token events with contiguous seqs, then one done with usage and e2e
   assert.equal(done?.type, 'done');
   assert.deepEqual(done?.usage, { promptTokens: 12, completionTokens: 4, cachedTokens: 4 });
   assert.equal(done?.e2eMs, NOW - 1_000);
+  assert.equal(done?.finishReason, 'stop');
   assert.deepEqual(terminals, [done]);
   assert.deepEqual(
     emitted.map((e) => e.options?.seq),
@@ -158,6 +159,18 @@ test('held text goes out on the timer when no further chunk comes', async () => 
   await handler.handle(chunks[2]!, recordingContext(emitted));
   assertWellFormed(emitted.map((e) => e.output));
   handler.close();
+});
+
+test('done carries the finish reason of the final chunk (length when the answer hit its limit)', async () => {
+  const { emitted, feed } = setup();
+  const chunks = answer(['Kafka ', 'is']);
+  const last = chunks.at(-1);
+  assert.ok(last);
+  chunks[chunks.length - 1] = { ...last, finishReason: 'length' };
+  await feed(chunks);
+  const done = emitted.map((e) => e.output).at(-1);
+  assert.equal(done?.type, 'done');
+  assert.equal(done?.finishReason, 'length');
 });
 
 test('a final chunk with finishReason error ends with an error event and no history', async () => {
