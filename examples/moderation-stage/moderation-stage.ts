@@ -4,6 +4,7 @@
  * AssembledPrompt → AssembledPrompt. A refusal is a non-retryable KpoError: the
  * runtime dead-letters the record and the host tells the client (one error event).
  */
+import { requestIdentityOf, type RequestIdentity } from '../../shared/runtime/request-identity.ts';
 import { z } from 'zod';
 import { KpoError } from '../../shared/errors/kpo-error.ts';
 import type { AssembledPrompt } from '../../shared/messages/types.ts';
@@ -30,8 +31,8 @@ class ModerationHandler implements StageHandler<AssembledPrompt, AssembledPrompt
     }));
   }
 
-  identify(input: AssembledPrompt): { requestId: string; sessionId: string } {
-    return { requestId: input.request.requestId, sessionId: input.request.sessionId };
+  identify(input: AssembledPrompt): RequestIdentity {
+    return requestIdentityOf(input.request);
   }
 
   async handle(input: AssembledPrompt, context: HandlerContext<AssembledPrompt>): Promise<void> {

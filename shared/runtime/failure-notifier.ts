@@ -5,8 +5,9 @@
  * event straight to its output topic; every other stage sends an out-of-band
  * terminal chunk to the client-event stage's input, so the terminal comes after
  * any tokens already sent, with the next contiguous seq, and only once.
- * Failures whose request could not be identified (undecodable bytes) reach only
- * the dead-letter topic.
+ * The terminal carries the request's reply-to topic, so a client reading its
+ * own topic gets it there. Failures whose request could not be identified
+ * (undecodable bytes) reach only the dead-letter topic.
  */
 import type { KafkaClientPort, OutgoingRecord, ProducerPort } from '../kafka/kafka-port.ts';
 import { HEADER } from '../messages/header-names.ts';
@@ -42,13 +43,22 @@ export function createFailureNotifier(options: FailureNotifierOptions): FailureN
   });
 
   async function recordFor(failure: RecordFailure): Promise<OutgoingRecord | undefined> {
+    const created =
+      failure.requestCreatedAtMs === undefined ? {} : { requestCreatedAtMs: failure.requestCreatedAtMs };
     if (kind === 'clientEvent') {
-      const event = clientEventForFailure(failure);
+      const event = clientEventForFailure(failure, created);
       if (!event) return undefined;
       const value = await options.codecs.clientEvent.encode(event);
-      return { topic, key: event.sessionId, value, headers: headersOf(event.requestId, event.seq) };
+      // A request with a reply-to topic is read there, not on the output topic.
+      const eventTopic = failure.replyTo ?? topic;
+      return {
+        topic: eventTopic,
+        key: event.sessionId,
+        value,
+        headers: headersOf(event.requestId, event.seq),
+      };
     }
-    const chunk = terminalChunkForFailure(failure);
+    const chunk = terminalChunkForFailure(failure, { ...created, replyTo: failure.replyTo ?? null });
     if (!chunk) return undefined;
     const value = await options.codecs.tokenChunk.encode(chunk);
     return { topic, key: chunk.sessionId, value, headers: headersOf(chunk.requestId, chunk.seq) };

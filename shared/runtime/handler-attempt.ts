@@ -16,13 +16,11 @@ import { KpoError, toKpoError } from '../errors/kpo-error.ts';
 import { IdentityHeaderBuilder } from './identity-headers.ts';
 import type { BatchingProducer } from './batching-producer.ts';
 import type { CompiledStageWorkerOptions } from './stage-worker-options.ts';
+import type { RequestIdentity } from './request-identity.ts';
 import type { EmitOptions, HandlerContext, SourceRecord, StageHandler } from './stage-handler.ts';
 import type { WorkItem } from './work-item.ts';
 
-export interface Identity {
-  readonly requestId: string;
-  readonly sessionId: string;
-}
+export type Identity = RequestIdentity;
 
 /** How an attempt went; error is set when it failed. */
 export interface AttemptResult {

@@ -5,6 +5,7 @@
  * ordering, concurrency, retries, offsets, dead letters and shutdown.
  */
 import type { KpoError } from '../errors/kpo-error.ts';
+import type { RequestIdentity } from './request-identity.ts';
 
 /** Where the record being handled came from. */
 export interface SourceRecord {
@@ -39,8 +40,7 @@ export interface HandlerContext<Out> {
 }
 
 export interface StageHandler<In, Out> {
-  /** Request and session identity of an input, for de-dup headers, logs and client error events. */
-  identify(input: In): { readonly requestId: string; readonly sessionId: string };
+  identify(input: In): RequestIdentity;
   /** Handles one input. Throw a KpoError: retryable ones are retried with backoff, others dead-lettered. */
   handle(input: In, context: HandlerContext<Out>): Promise<void>;
   /**
@@ -59,6 +59,8 @@ export interface RecordFailure {
   /** Present when the input could be decoded. */
   readonly requestId?: string;
   readonly sessionId?: string;
+  readonly replyTo?: string | null;
+  readonly requestCreatedAtMs?: number;
   /** shed = skipped for age/deadline, rejected = refused by admission, failed = dead-lettered. */
   readonly outcome: 'failed' | 'shed' | 'rejected';
 }

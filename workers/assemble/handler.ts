@@ -5,6 +5,7 @@
  * reports to the client: KPO_PROMPT_EMPTY, KPO_PROMPT_TOO_LONG,
  * KPO_HISTORY_CORRUPT. An unreachable Redis is a retryable KPO_REDIS.
  */
+import { requestIdentityOf, type RequestIdentity } from '../../shared/runtime/request-identity.ts';
 import type { AssembledPrompt, RetrievalResult } from '../../shared/messages/types.ts';
 import type { ConversationHistoryStore, HistoryTurn } from '../../shared/redis/conversation-history-store.ts';
 import { toKpoError } from '../../shared/errors/kpo-error.ts';
@@ -29,8 +30,8 @@ export class AssembleHandler implements StageHandler<RetrievalResult, AssembledP
     this.tokens = createTokenCounter(deps.options.tokenizer);
   }
 
-  identify(input: RetrievalResult): { requestId: string; sessionId: string } {
-    return { requestId: input.request.requestId, sessionId: input.request.sessionId };
+  identify(input: RetrievalResult): RequestIdentity {
+    return requestIdentityOf(input.request);
   }
 
   async handle(input: RetrievalResult, context: HandlerContext<AssembledPrompt>): Promise<void> {

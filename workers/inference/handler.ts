@@ -17,6 +17,7 @@
  * the request ends with a final chunk whose finishReason is "error". A Cancel
  * (cancel-registry.ts) ends it with a final "cancelled" chunk, tokens or not.
  */
+import { requestIdentityOf, type RequestIdentity } from '../../shared/runtime/request-identity.ts';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KpoError, toKpoError } from '../../shared/errors/kpo-error.ts';
@@ -73,8 +74,8 @@ export class InferenceHandler implements StageHandler<AssembledPrompt, TokenChun
     this.maxResumes = deps.maxResumes ?? 3;
   }
 
-  identify(input: AssembledPrompt): { requestId: string; sessionId: string } {
-    return { requestId: input.request.requestId, sessionId: input.request.sessionId };
+  identify(input: AssembledPrompt): RequestIdentity {
+    return requestIdentityOf(input.request);
   }
 
   async handle(input: AssembledPrompt, context: HandlerContext<TokenChunk>): Promise<void> {

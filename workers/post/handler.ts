@@ -3,6 +3,7 @@
  * One output per input chunk with the same seq, until the stream ends (see
  * PostProcessor). Redaction runs in a piscina worker-thread pool.
  */
+import type { RequestIdentity } from '../../shared/runtime/request-identity.ts';
 import type { TokenChunk } from '../../shared/messages/types.ts';
 import type { HandlerContext, StageHandler } from '../../shared/runtime/stage-handler.ts';
 import { redactionRules, type PostOptions } from './options.ts';
@@ -38,8 +39,9 @@ export class PostHandler implements StageHandler<TokenChunk, TokenChunk> {
     );
   }
 
-  identify(input: TokenChunk): { requestId: string; sessionId: string } {
-    return { requestId: input.requestId, sessionId: input.sessionId };
+  identify(input: TokenChunk): RequestIdentity {
+    const { requestId, sessionId, replyTo, requestCreatedAtMs } = input;
+    return { requestId, sessionId, replyTo, requestCreatedAtMs };
   }
 
   async handle(input: TokenChunk, context: HandlerContext<TokenChunk>): Promise<void> {

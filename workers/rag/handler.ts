@@ -4,6 +4,7 @@
  * signal. A request with no user turn passes on with no documents (assemble
  * rejects it with KPO_PROMPT_EMPTY, so the error is raised in one place).
  */
+import { requestIdentityOf, type RequestIdentity } from '../../shared/runtime/request-identity.ts';
 import { KpoError, toKpoError } from '../../shared/errors/kpo-error.ts';
 import type { HandlerContext, StageHandler } from '../../shared/runtime/stage-handler.ts';
 import { lastUserTurn } from './last-user-turn.ts';
@@ -25,8 +26,8 @@ export class RagHandler implements StageHandler<PromptRequest, RetrievalResult> 
     this.deps = deps;
   }
 
-  identify(input: PromptRequest): { requestId: string; sessionId: string } {
-    return { requestId: input.requestId, sessionId: input.sessionId };
+  identify(input: PromptRequest): RequestIdentity {
+    return requestIdentityOf(input);
   }
 
   async handle(input: PromptRequest, context: HandlerContext<RetrievalResult>): Promise<void> {

@@ -62,5 +62,11 @@ export function terminalOfFinalChunk(chunk: TokenChunk): PendingTerminal {
       finishReason: null,
     };
   }
-  return { type: 'done', usage: chunk.usage, errorCode: null, errorMessage: null, finishReason: reason ?? 'stop' };
+  return {
+    type: 'done',
+    usage: chunk.usage,
+    errorCode: null,
+    errorMessage: null,
+    finishReason: reason ?? 'stop',
+  };
 }

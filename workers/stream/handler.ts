@@ -20,6 +20,7 @@
  * copy in memory is older than the saved one (the partition went away and came
  * back) reloads it first.
  */
+import type { RequestIdentity } from '../../shared/runtime/request-identity.ts';
 import { LRUCache } from 'lru-cache';
 import { toKpoError, type KpoError } from '../../shared/errors/kpo-error.ts';
 import type { ClientEvent, TokenChunk } from '../../shared/messages/types.ts';
@@ -61,8 +62,9 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
     });
   }
 
-  identify(input: TokenChunk): { requestId: string; sessionId: string } {
-    return { requestId: input.requestId, sessionId: input.sessionId };
+  identify(input: TokenChunk): RequestIdentity {
+    const { requestId, sessionId, replyTo, requestCreatedAtMs } = input;
+    return { requestId, sessionId, replyTo, requestCreatedAtMs };
   }
 
   async handle(input: TokenChunk, context: HandlerContext<ClientEvent>): Promise<void> {

@@ -5,11 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
+import { testAdmin } from '../../helpers/test-admin.ts';
 import { ensureTopics } from '../../../shared/pipeline/ensure-topics.ts';
 import { pipelineTopicSpecs } from '../../../shared/pipeline/pipeline-topics.ts';
 import { pipelineClient } from '../../helpers/pipeline-client.ts';
-import { serviceEndpoints } from '../../helpers/services.ts';
 import { writeTestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
 
 test('a start that failed (no output topic yet) is not cached: the next call starts', async (t) => {
@@ -17,12 +16,7 @@ test('a start that failed (no output topic yet) is not cached: the next call sta
   const client = await pipelineClient(config, 'client-start-retry');
   t.after(() => client.close());
   await assert.rejects(client.start(), /output topic .* does not exist|describe topic failed/);
-  const admin = createKafkaClient({
-    brokers: serviceEndpoints().kafkaBrokers,
-    logLevel: 'nothing',
-  }).createAdmin();
-  await admin.connect();
-  t.after(() => admin.close());
+  const admin = await testAdmin(t);
   await ensureTopics(admin, pipelineTopicSpecs(config));
   await client.start();
   assert.deepEqual(client.following(), { requests: 0, partitions: 0 });
@@ -30,12 +24,7 @@ test('a start that failed (no output topic yet) is not cached: the next call sta
 
 test('a prompt that cannot be encoded is refused and leaves no request or partition followed', async (t) => {
   const { config } = writeTestPipelineConfig({}, 2);
-  const admin = createKafkaClient({
-    brokers: serviceEndpoints().kafkaBrokers,
-    logLevel: 'nothing',
-  }).createAdmin();
-  await admin.connect();
-  t.after(() => admin.close());
+  const admin = await testAdmin(t);
   await ensureTopics(admin, pipelineTopicSpecs(config));
   const client = await pipelineClient(config, 'client-encode-leak');
   t.after(() => client.close());

@@ -2,7 +2,8 @@
  * Bad input through the whole pipeline: an empty prompt, a prompt too long
  * for the token budget, an unknown model and a session whose history in Redis
  * is corrupt each end with one error event that says what was wrong, while
- * good requests sent at the same time complete.
+ * good requests sent at the same time complete. A client reading its own
+ * reply-to topic gets its failure there too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,8 @@ import type { PromptInput } from '../../../shared/client/prompt-client.ts';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import { writeTestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
+import { testAdmin } from '../../helpers/test-admin.ts';
+import { ensureTopics } from '../../../shared/pipeline/ensure-topics.ts';
 
 async function outcome(
   client: PromptClient,
@@ -34,6 +37,16 @@ test('each kind of bad input gets one error event naming the problem; good reque
   t.after(() => pipeline.stop());
   const client = await pipelineClient(pipeline.config, 'bad-input-client');
   t.after(() => client.close());
+  // A second client reads only its own reply-to topic: failures must reach it there, not on the output topic.
+  const replyTopic = uniqueName('reply');
+  const admin = await testAdmin(t);
+  await ensureTopics(admin, [{ topic: replyTopic, partitions: pipeline.config.topics.partitions }]);
+  const replyClient = await pipelineClient(
+    { ...pipeline.config, topics: { ...pipeline.config.topics, output: replyTopic } },
+    'bad-input-reply-client',
+    30_000,
+  );
+  t.after(() => replyClient.close());
 
   const corruptSession = uniqueName('corrupt');
   const redis = createRedisConnection({ url: redisUrl });
@@ -55,6 +68,16 @@ test('each kind of bad input gets one error event naming the problem; good reque
       model: 'no-such-model',
     }),
     corruptHistory: outcome(client, { sessionId: corruptSession, messages: user('and now?') }),
+    emptyViaReplyTo: outcome(replyClient, {
+      sessionId: uniqueName('empty-reply'),
+      messages: user('   '),
+      replyTo: replyTopic,
+    }),
+    tooLongViaReplyTo: outcome(replyClient, {
+      sessionId: uniqueName('long-reply'),
+      messages: user('kafka partition offset '.repeat(2_000)),
+      replyTo: replyTopic,
+    }),
   };
   const good = Array.from({ length: 5 }, (_, i) =>
     outcome(client, {
@@ -69,6 +92,8 @@ test('each kind of bad input gets one error event naming the problem; good reque
     tooLong: ['KPO_PROMPT_TOO_LONG', /token/i],
     unknownModel: ['KPO_MODEL_UNKNOWN', /no-such-model/],
     corruptHistory: ['KPO_HISTORY_CORRUPT', /history/i],
+    emptyViaReplyTo: ['KPO_PROMPT_EMPTY', /empty|no user/i],
+    tooLongViaReplyTo: ['KPO_PROMPT_TOO_LONG', /token/i],
   };
   for (const [kind, promise] of Object.entries(bad) as [
     keyof typeof bad,

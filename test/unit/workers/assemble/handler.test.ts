@@ -31,6 +31,8 @@ test('loads the session history and emits one assembled prompt with it', async (
   assert.deepEqual(handler.identify({ request, documents: [], retrievalMs: 0 }), {
     requestId: 'req-1',
     sessionId: 'sess-1',
+    replyTo: null,
+    requestCreatedAtMs: request.createdAtMs,
   });
 });
 
