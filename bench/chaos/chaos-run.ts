@@ -37,6 +37,8 @@ export interface ChaosOptions {
   readonly maxTokens: number;
   /** How long requests may take to end after the last one was sent. */
   readonly drainTimeoutMs: number;
+  /** Restart the broker and Redis mid-run (default true). False where the services are shared (the test suite). */
+  readonly restartServices?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -106,8 +108,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     const actions = [
       chaos.killLoop(options.killEveryMs, stopAt),
       chaos.garbageLoop(kafka, stopAt),
-      chaos.at(options.durationMs * 0.35, () => chaos.restartBroker()),
-      chaos.at(options.durationMs * 0.65, () => chaos.restartRedis()),
+      ...(options.restartServices === false
+        ? []
+        : [
+            chaos.at(options.durationMs * 0.35, () => chaos.restartBroker()),
+            chaos.at(options.durationMs * 0.65, () => chaos.restartRedis()),
+          ]),
     ];
     const sentIds: string[] = [];
     for (let i = 0; Date.now() < stopAt; i++) {

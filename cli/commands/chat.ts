@@ -30,17 +30,17 @@ export function registerChatCommand(program: Command): void {
 
 export async function runChat(context: CliContext, sessionId: string, model: string): Promise<void> {
   const client = createPromptClient(context);
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: '> ' });
+  // Taken at once: lines that arrive while the client starts or an answer streams (piped input) wait here.
+  const lines = rl[Symbol.asyncIterator]();
   console.log(`session ${sessionId}. Type a message; Ctrl-C during an answer cancels it, /exit leaves.`);
   try {
     await client.start();
     for (;;) {
-      let line: string;
-      try {
-        line = (await rl.question('> ')).trim();
-      } catch {
-        break; // stdin closed
-      }
+      rl.prompt();
+      const next = await lines.next();
+      if (next.done === true) break; // stdin closed
+      const line = next.value.trim();
       if (line === '/exit') break;
       if (line === '') continue;
       const submitted = await client.submit({

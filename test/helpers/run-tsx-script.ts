@@ -17,14 +17,17 @@ export function runTsxScript(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   hangMs: number,
+  /** Written to the child's stdin, which then ends (default: stdin ends at once). */
+  input?: string,
 ): Promise<ScriptRun> {
   const began = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       env,
       cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -12,7 +12,10 @@ import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts'
 import type { ClientEvent } from '../../../shared/messages/types.ts';
 import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
 import { startLocalPipeline, type LocalPipeline } from '../../../cli/local-pipeline/local-pipeline.ts';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
 import { pipelineClient } from '../../helpers/pipeline-client.ts';
+import { runTsxScript } from '../../helpers/run-tsx-script.ts';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { writeTestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
 import {
@@ -44,10 +47,12 @@ function assertDone(events: readonly ClientEvent[], where: string): void {
 describe('clients among other users', { concurrency: false }, () => {
   let pipeline: LocalPipeline;
   let traffic: OtherSessionsTraffic;
+  let workerEnv: NodeJS.ProcessEnv;
   const prefix = `cc-${Date.now()}`;
 
   before(async () => {
     const { env } = writeTestPipelineConfig({}, PARTITIONS);
+    workerEnv = env;
     pipeline = await startLocalPipeline({ model: 'sim', workerEnv: env, modelReplicas: 1 });
     const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();
     const codecs = await createMessageCodecs({ schemaRegistryUrl });
@@ -75,6 +80,38 @@ describe('clients among other users', { concurrency: false }, () => {
       const sessionId = sessionOnPartition(`${prefix}-b`, partition, PARTITIONS);
       assertDone(await ask(client, sessionId, `on partition ${partition}`), `partition ${partition}`);
     }
+    assert.ok(traffic.produced() > before, 'other sessions produced prompts meanwhile');
+  });
+
+  test('several clients and `kpo chat` on different sessions and partitions, at the same time, all complete', async (t) => {
+    const clients = await Promise.all(
+      Array.from({ length: PARTITIONS }, (_, i) => pipelineClient(pipeline.config, `cc-many-${i}`, 60_000)),
+    );
+    t.after(() => Promise.all(clients.map((c) => c.close())));
+    const chatSession = sessionOnPartition(`${prefix}-chat`, 1, PARTITIONS);
+    const chat = runTsxScript(
+      join(PROJECT_ROOT, 'cli', 'kpo.ts'),
+      ['chat', '--session', chatSession],
+      { ...process.env, ...workerEnv },
+      180_000,
+      'what is a partition?\n',
+    );
+    const before = traffic.produced();
+    const answers = await Promise.all(
+      clients.flatMap((client, i) =>
+        [0, 1].map((turn) =>
+          ask(
+            client,
+            sessionOnPartition(`${prefix}-many-${i}-${turn}`, (i + turn) % PARTITIONS, PARTITIONS),
+            `turn ${turn}`,
+          ),
+        ),
+      ),
+    );
+    answers.forEach((events, i) => assertDone(events, `client ${Math.floor(i / 2)} turn ${i % 2}`));
+    const chatRun = await chat;
+    assert.equal(chatRun.code, 0, `kpo chat: ${chatRun.stderr}`);
+    assert.match(chatRun.stdout, /\[done/, `kpo chat printed no done: ${chatRun.stdout}`);
     assert.ok(traffic.produced() > before, 'other sessions produced prompts meanwhile');
   });
 });
