@@ -84,7 +84,12 @@ export async function startLocalModelServer(options: LocalModelOptions): Promise
     }
     if (method === 'POST' && path === '/admin/cache/clear') {
       if (serving === undefined) return sendError(response, 503, 'Loading model', 'unavailable_error');
-      return sendJson(response, 200, { cleared_sequences: await serving.pool.clearIdle() });
+      try {
+        return sendJson(response, 200, { cleared_sequences: await serving.pool.clearIdle() });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        return sendError(response, 500, `cache clear failed: ${reason}`, 'server_error');
+      }
     }
     const route: Route | undefined =
       path === '/v1/chat/completions' ? 'chat' : path === '/completion' ? 'completion' : undefined;
