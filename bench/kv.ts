@@ -3,10 +3,12 @@
  * session-hash routing, on 4 simulated replicas with prefix caches, on the
  * model client alone with prompts it builds itself (each turn = previous
  * prompt + answer + question). The pipeline's own prompts are measured by
- * bench:kv:pipeline; this one stays for what that one does not cover: many
- * sessions cheaply, least-loaded, the llama.cpp adapter's slot pinning
- * (--api llamacpp), hint lookup latency, and a second inference worker
- * taking sessions over through Redis (hints_scale_out).
+ * bench:kv:pipeline; this one stays for what that one does not cover: a
+ * load the pipeline cannot reach on a small machine (200 sessions, 32 in
+ * flight, in seconds), least-loaded, the llama.cpp adapter's slot pinning
+ * over 4 replicas (--api llamacpp), hint lookup latency, and a second
+ * inference worker taking sessions over through Redis while the first
+ * still runs (hints_scale_out).
  *
  *   npm run bench:kv -- [--sessions 200] [--turns 5] [--concurrency 32] [--api openai|llamacpp]
  *
