@@ -1,7 +1,8 @@
 /**
  * The project's logger: pino, one JSON object per line, with the stage, the
- * active trace id and span id on every line (from @opentelemetry/api's active
- * span, so a log line finds its trace), and redaction of what must never
+ * active trace id and span id on every line when traces are exported (from
+ * @opentelemetry/api's active span, so a log line finds its trace; without
+ * export no span is recorded, and the request id identifies the line), and redaction of what must never
  * reach an info-level log (redaction-rules.ts). Satisfies WorkerLogger.
  */
 import { isSpanContextValid, trace } from '@opentelemetry/api';

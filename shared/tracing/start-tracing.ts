@@ -1,9 +1,14 @@
 /**
  * Starts OpenTelemetry for a worker process with NodeSDK: an AsyncLocalStorage
  * context manager, the W3C trace-context propagator and a tracer provider.
- * Spans go to an OTLP/HTTP (JSON) exporter behind a BatchSpanProcessor only
- * when an endpoint is configured; otherwise they are created (trace ids for
- * logs, context for the next stage) and dropped.
+ * Spans go to an OTLP/HTTP (JSON) exporter behind a BatchSpanProcessor.
+ *
+ * Only when an endpoint is configured: recording spans nobody exports cost
+ * every record a span, its attributes, and (through the AsyncLocalStorage
+ * context manager's promise hooks) something on every promise of the process
+ * (bench:pipeline profiles). Without an SDK, spans are non-recording and the
+ * record's trace context still passes to the outputs unchanged
+ * (tracing-instrumentation.ts), so a stage that exports joins the same trace.
  *
  * What keeps a worker unharmed when no collector listens: no metric reader
  * and no log processor (sdk-node's default OTLP metric exporter otherwise
@@ -13,7 +18,7 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   compileTracingOptions,
@@ -29,9 +34,8 @@ export interface RunningTracing {
   shutdown(): Promise<'flushed' | 'timeout'>;
 }
 
-function spanProcessorOf(options: CompiledTracingOptions): SpanProcessor {
-  if (!options.tracesUrl) return new NoopSpanProcessor();
-  const exporter = new OTLPTraceExporter({ url: options.tracesUrl, timeoutMillis: options.exportTimeoutMs });
+function spanProcessorOf(tracesUrl: string, options: CompiledTracingOptions): SpanProcessor {
+  const exporter = new OTLPTraceExporter({ url: tracesUrl, timeoutMillis: options.exportTimeoutMs });
   return new BatchSpanProcessor(exporter, {
     maxQueueSize: options.maxQueueSize,
     maxExportBatchSize: options.maxExportBatchSize,
@@ -42,9 +46,12 @@ function spanProcessorOf(options: CompiledTracingOptions): SpanProcessor {
 
 export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = process.env): RunningTracing {
   const compiled = compileTracingOptions(options, env);
+  if (compiled.tracesUrl === undefined) {
+    return { options: compiled, exporting: false, shutdown: () => Promise.resolve('flushed') };
+  }
   const sdk = new NodeSDK({
     serviceName: compiled.serviceName,
-    spanProcessors: [spanProcessorOf(compiled)],
+    spanProcessors: [spanProcessorOf(compiled.tracesUrl, compiled)],
     metricReaders: [],
     logRecordProcessors: [],
     textMapPropagator: new W3CTraceContextPropagator(),
@@ -70,5 +77,5 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
     });
     return stopping;
   };
-  return { options: compiled, exporting: compiled.tracesUrl !== undefined, shutdown };
+  return { options: compiled, exporting: true, shutdown };
 }

@@ -33,8 +33,12 @@ test('every line is JSON with the stage, level label and message', () => {
   assert.equal(line?.trace_id, undefined, 'no trace id outside a span');
 });
 
-test('a line logged inside an active span carries its trace id and span id', () => {
-  const tracing = startTracing({ serviceName: 'kpo-test' }, {});
+test('with tracing exported, a line logged inside an active span carries its trace id and span id', () => {
+  // Nothing listens there: the span is only needed in memory.
+  const tracing = startTracing(
+    { serviceName: 'kpo-test', otlpEndpoint: 'http://127.0.0.1:1', shutdownTimeoutMs: 200 },
+    {},
+  );
   try {
     const out = capture();
     const logger = createLogger({ stage: 'rag', destination: out.stream });

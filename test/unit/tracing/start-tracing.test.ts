@@ -29,17 +29,37 @@ test('export is off unless an OTLP endpoint is configured', () => {
   );
 });
 
-test('with no endpoint spans still get trace ids (for logs) and no meter provider is registered', async () => {
+test('with no endpoint no SDK starts: spans are non-recording and no context manager or meter provider is registered', async () => {
   const running = startTracing({ serviceName: 'kpo-test' }, {});
   try {
     assert.equal(running.exporting, false);
     const span = trace.getTracer('t').startSpan('x');
-    assert.match(span.spanContext().traceId, /^[0-9a-f]{32}$/);
-    assert.notEqual(span.spanContext().traceId, '0'.repeat(32));
+    assert.equal(span.isRecording(), false);
     span.end();
+    assert.equal(trace.getTracerProvider().constructor.name, 'ProxyTracerProvider');
+    assert.equal(
+      (trace.getTracerProvider() as unknown as { getDelegate(): object }).getDelegate().constructor.name,
+      'NoopTracerProvider',
+    );
     assert.equal(metrics.getMeterProvider().constructor.name, 'NoopMeterProvider');
   } finally {
     assert.equal(await running.shutdown(), 'flushed');
+  }
+});
+
+test('with an endpoint spans are recorded with trace ids', async () => {
+  const running = startTracing(
+    { serviceName: 'kpo-test', otlpEndpoint: 'http://127.0.0.1:1', shutdownTimeoutMs: 200 },
+    {},
+  );
+  try {
+    assert.equal(running.exporting, true);
+    const span = trace.getTracer('t').startSpan('x');
+    assert.equal(span.isRecording(), true);
+    assert.notEqual(span.spanContext().traceId, '0'.repeat(32));
+    span.end();
+  } finally {
+    await running.shutdown();
   }
 });
 
