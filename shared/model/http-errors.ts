@@ -40,9 +40,17 @@ function parseJsonOrText(text: string): unknown {
   }
 }
 
+/** The parts of a non-2xx answer an error needs (a fetch Response has them). */
+export interface FailedResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
 /** A KpoError for a non-2xx response; consumes the body. */
 export async function errorFromResponse(
-  response: Response,
+  response: FailedResponse,
   endpoint: string,
   requestId?: string,
 ): Promise<KpoError> {
