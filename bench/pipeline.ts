@@ -1,9 +1,10 @@
 /**
  * bench:pipeline — the whole pipeline under load, as `npm start` runs it: the
  * local stack, one worker process per stage (startLocalPipeline), simulator
- * replicas at near-zero latency, single-turn prompts with a fixed max_tokens
- * produced to llm.prompts and read back from llm.output by the bench's own
- * consumer. Modes: sequential (one request in flight), a rate sweep with
+ * replicas at near-zero latency, single-turn prompts with a fixed max_tokens,
+ * submitted and read with the project's PromptClient (--via client, default:
+ * the path applications run) or with the bench's own producer and a consumer
+ * of the whole output topic (--via raw: the pipeline alone). Modes: sequential (one request in flight), a rate sweep with
  * open-loop Poisson arrivals, and --surge. Baselines in the same run:
  * (a) the simulator called directly with the project's model client → TTFT
  * overhead = pipeline TTFT − direct TTFT p50 at the same rate; (b) five plain
@@ -24,6 +25,8 @@ import { createMessageCodecs } from '../shared/serde/create-message-codecs.ts';
 import { runOpenLoop, runSequential, type Fire } from './pipeline/arrivals.ts';
 import { parseBenchOptions } from './pipeline/bench-options.ts';
 import { directModelFire } from './pipeline/direct-model-path.ts';
+import type { BenchPath } from './pipeline/bench-path.ts';
+import { ClientPath } from './pipeline/client-path.ts';
 import { PipelinePath } from './pipeline/pipeline-path.ts';
 import { childPids, ProcessMeter } from './pipeline/proc-stats.ts';
 import { RawChainPath } from './pipeline/raw-chain-path.ts';
@@ -82,13 +85,26 @@ async function runBench() {
   const codecs = await createMessageCodecs({
     schemaRegistryUrl: pipeline.config.endpoints.schemaRegistryUrl ?? 'none',
   });
-  const path = new PipelinePath({
-    kafka,
-    codecs,
-    promptsTopic: pipeline.config.topics.prompts,
-    outputTopic: pipeline.config.topics.output,
-    maxTokens: options.maxTokens,
-  });
+  const topics = pipeline.config.topics;
+  const path: BenchPath =
+    options.via === 'client'
+      ? new ClientPath({
+          kafka,
+          codecs,
+          promptsTopic: topics.prompts,
+          outputTopic: topics.output,
+          cancelTopic: topics.cancel,
+          maxTokens: options.maxTokens,
+          // Longer than any step's own deadline: the bench's arrivals decide when a request timed out.
+          eventTimeoutMs: (options.stepSeconds + options.drainSeconds + 60) * 1000,
+        })
+      : new PipelinePath({
+          kafka,
+          codecs,
+          promptsTopic: topics.prompts,
+          outputTopic: topics.output,
+          maxTokens: options.maxTokens,
+        });
   await path.start();
   const sample = await codecs.promptRequest.encode(
     benchPromptRequest({
@@ -197,6 +213,7 @@ async function runBench() {
         : null,
       setup: {
         workers_per_stage: 1,
+        via: options.via,
         model_replicas: options.modelReplicas,
         sim_args: SIM_ARGS.join(' '),
         max_tokens: options.maxTokens,
@@ -286,7 +303,7 @@ function progress(label: string, s: StepResult): void {
 }
 
 /** After a saturated step the backlog drains on its own; wait (bounded) until a probe is fast again. */
-async function waitForIdle(path: PipelinePath): Promise<void> {
+async function waitForIdle(path: BenchPath): Promise<void> {
   const deadline = Date.now() + 180_000;
   for (let i = 0; Date.now() < deadline; i += 1) {
     const [probe] = await runSequential(1, (n) => path.fire(n + i, 'idle'), 30_000);

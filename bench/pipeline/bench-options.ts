@@ -23,6 +23,12 @@ export interface BenchOptions {
   readonly outDir: string;
   /** Write a CPU profile of every worker here (node --cpu-prof). */
   readonly profileDir: string | undefined;
+  /**
+   * How requests go in and events come out: `client` = the project's PromptClient (what applications,
+   * `kpo chat` and the gateway use; default), `raw` = the bench's own producer and a consumer of the whole
+   * output topic (the pipeline alone, without the client's cost).
+   */
+  readonly via: 'client' | 'raw';
 }
 
 const numbers = (text: string): number[] =>
@@ -49,6 +55,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     .option('--surge-seconds <s>', 'length of the 10x surge', '30')
     .option('--out <dir>', 'where the JSON and SVG go', '.kpo/bench/pipeline')
     .option('--profile <dir>', 'write a CPU profile of every worker (node --cpu-prof) into this directory')
+    .option(
+      '--via <path>',
+      'client (the PromptClient, default) or raw (own producer and output-topic consumer)',
+      'client',
+    )
     .exitOverride();
   program.parse([...argv], { from: 'user' });
   const o = program.opts<Record<string, string | boolean | undefined>>();
@@ -73,5 +84,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     surgeSeconds: num('surgeSeconds'),
     outDir: String(o.out),
     profileDir: typeof o.profile === 'string' ? o.profile : undefined,
+    via: viaOf(String(o.via)),
   };
+}
+
+function viaOf(text: string): 'client' | 'raw' {
+  if (text === 'client' || text === 'raw') return text;
+  throw new Error(`--via: "${text}" is not client or raw`);
 }

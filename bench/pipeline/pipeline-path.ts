@@ -11,6 +11,7 @@ import type { ClientEvent, PromptRequest } from '../../shared/messages/types.ts'
 import { HEADER } from '../../shared/messages/header-names.ts';
 import { BatchingProducer } from '../../shared/runtime/batching-producer.ts';
 import type { MessageCodecs } from '../../shared/serde/create-message-codecs.ts';
+import type { BenchPath } from './bench-path.ts';
 import type { RequestOutcome } from './request-outcome.ts';
 
 export const QUESTIONS = [
@@ -38,7 +39,7 @@ export interface PipelinePathOptions {
   readonly maxTokens: number;
 }
 
-export class PipelinePath {
+export class PipelinePath implements BenchPath {
   private readonly tracked = new Map<string, Tracked>();
   private readonly producer;
   private readonly batching;
