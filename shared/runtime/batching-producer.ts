@@ -5,6 +5,10 @@
  * together (up to maxBatch per request). With the idempotent producer's one
  * request in flight this is what keeps throughput up under concurrency.
  *
+ * Each topic has its own lane (one request in flight per topic): a topic that
+ * cannot be written (a deleted reply-to topic, whose send the client retries)
+ * holds back only its own records, never the outputs to other topics.
+ *
  * hold()/release() fence a rebalance: while held nothing is sent; on release
  * records whose guard says their source partition was revoked are refused
  * (KPO_CANCELLED) instead of sent, so an old owner cannot write after the
@@ -28,10 +32,19 @@ export interface SendGuard {
 const revoked = (): KpoError =>
   new KpoError('KPO_CANCELLED', 'source partition revoked before the output was sent');
 
+/** The records of one topic: sent one request at a time, in order. */
+class TopicLane {
+  pending: Pending[] = [];
+  flushing = false;
+  scheduled = false;
+
+  get idle(): boolean {
+    return !this.flushing && !this.scheduled;
+  }
+}
+
 export class BatchingProducer {
-  private pending: Pending[] = [];
-  private flushing = false;
-  private scheduled = false;
+  private readonly lanes = new Map<string, TopicLane>();
   private drainWaiters: (() => void)[] = [];
   private held = false;
 
@@ -43,8 +56,10 @@ export class BatchingProducer {
   /** Resolves once the broker acknowledged the record (acks=all); rejects with a KpoError. */
   send(record: OutgoingRecord, guard?: SendGuard): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ record, guard, resolve, reject });
-      this.schedule();
+      let lane = this.lanes.get(record.topic);
+      if (lane === undefined) this.lanes.set(record.topic, (lane = new TopicLane()));
+      lane.pending.push({ record, guard, resolve, reject });
+      this.schedule(lane);
     });
   }
 
@@ -57,30 +72,36 @@ export class BatchingProducer {
   release(): void {
     if (!this.held) return;
     this.held = false;
-    this.schedule();
+    for (const lane of this.lanes.values()) this.schedule(lane);
   }
 
   /** Resolves when every record sent so far was acknowledged or failed. */
   drained(): Promise<void> {
-    if (!this.flushing && !this.scheduled && (this.pending.length === 0 || this.held))
-      return Promise.resolve();
+    if (this.isDrained()) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  private schedule(): void {
-    if (this.flushing || this.scheduled || this.held) return;
-    this.scheduled = true;
+  private isDrained(): boolean {
+    for (const lane of this.lanes.values()) {
+      if (!lane.idle || (lane.pending.length > 0 && !this.held)) return false;
+    }
+    return true;
+  }
+
+  private schedule(lane: TopicLane): void {
+    if (lane.flushing || lane.scheduled || this.held) return;
+    lane.scheduled = true;
     setImmediate(() => {
-      this.scheduled = false;
-      void this.flush();
+      lane.scheduled = false;
+      void this.flush(lane);
     });
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    while (this.pending.length > 0 && !this.held) {
+  private async flush(lane: TopicLane): Promise<void> {
+    lane.flushing = true;
+    while (lane.pending.length > 0 && !this.held) {
       const batch: Pending[] = [];
-      for (const p of this.pending.splice(0, this.maxBatch)) {
+      for (const p of lane.pending.splice(0, this.maxBatch)) {
         if (p.guard && !p.guard.active) p.reject(revoked());
         else batch.push(p);
       }
@@ -93,7 +114,8 @@ export class BatchingProducer {
         for (const p of batch) p.reject(failure);
       }
     }
-    this.flushing = false;
+    lane.flushing = false;
+    if (this.drainWaiters.length === 0 || !this.isDrained()) return;
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const resolve of waiters) resolve();

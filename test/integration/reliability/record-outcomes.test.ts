@@ -197,3 +197,50 @@ test('a deadline that cannot be read dead-letters its record and the partition k
   assert.equal(failures[0]?.error.code, 'KPO_VALIDATION');
   assert.equal(worker.stats().inFlight, 0, 'the in-flight budget leaked');
 });
+
+test('outputs to a topic that cannot be written do not hold back the outputs to other topics', async (t) => {
+  const kafka = kafkaClient();
+  const topics = await createTopics(t, kafka, 1);
+  // Session "stuck" replies to a topic that does not exist (a client's reply-to that was deleted); the others
+  // write to the output topic as usual, after it in the same partition.
+  const inputs: TestInput[] = [
+    { session: 'stuck', n: 0, requestId: 'stuck-0' },
+    ...inputsFor(4, 3, 'ok').map((input) => ({ ...input })),
+  ];
+  await produceInputs(kafka, topics.input, inputs);
+  const echo = testHandler();
+  const handler: StageHandler<TestInput, TestOutput> = {
+    ...echo,
+    async handle(input, context) {
+      if (input.session !== 'stuck') return echo.handle(input, context);
+      await context.emit(
+        {
+          ...input,
+          startedAtMs: Date.now(),
+          endedAtMs: Date.now(),
+          attempt: context.attempt,
+          worker: 'w',
+          sourcePartition: 0,
+          sourceOffset: '0',
+        },
+        { topic: `${topics.output}.missing` },
+      );
+    },
+  };
+  const outputs = await collect(t, kafka, topics.output);
+  await startWorker(t, kafka, topics, {
+    handler,
+    settings: { handlerTimeoutMs: 5_000, shutdownGraceMs: 2_000, concurrency: 8 },
+  });
+  await waitFor(() => outputs.records.length >= inputs.length - 1, {
+    timeoutMs: 20_000,
+    what: 'the outputs of every session that writes to an existing topic',
+  });
+  assert.deepEqual(
+    outputs.records.map((o) => String(o.value.requestId)).sort(),
+    inputs
+      .filter((i) => i.session !== 'stuck')
+      .map((i) => i.requestId)
+      .sort(),
+  );
+});
