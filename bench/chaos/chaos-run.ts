@@ -67,6 +67,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     schemaRegistryUrl: pipeline.config.endpoints.schemaRegistryUrl!,
   });
   const ledger = new OutputLedger();
+  ledger.note = options.log;
   const reader = kafka.createConsumer({ groupId: `${config.groupPrefix}-chaos-reader`, maxWaitTimeMs: 100 });
   const producers: ProducerPort[] = [];
   try {

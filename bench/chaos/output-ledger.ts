@@ -41,6 +41,8 @@ interface RequestRecord {
 
 export class OutputLedger {
   garbageSeen = 0;
+  /** Where the ledger says how it judged (the bench's log). */
+  note: (line: string) => void = () => undefined;
   private readonly requests = new Map<string, RequestRecord>();
   private readonly readOffsets = new Set<string>();
 
@@ -184,6 +186,10 @@ export class OutputLedger {
       .sort((a, b) => a.sentAtMs - b.sentAtMs);
     const steady = (r: RequestRecord) => this.terminalOf(r)?.type === 'done' && latency(r) <= 2 * median;
     const firstSlow = after.findIndex((r) => !steady(r));
+    this.note(
+      `broker restart: median latency before ${Math.round(median)} ms; of ${after.length} requests sent after it began, ` +
+        `${after.filter((r) => !steady(r)).length} were slower than twice that`,
+    );
     if (firstSlow === -1) return 0;
     for (let i = firstSlow + 1; i + 5 <= after.length; i++) {
       if (after.slice(i, i + 5).every(steady))
