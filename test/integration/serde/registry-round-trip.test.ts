@@ -123,6 +123,7 @@ test('a schema id another producer registered decodes when it resolves to ours',
     timestampMs: 7,
     e2eMs: null,
     resumes: 0,
+    finishReason: null,
   });
   await registry(`/subjects/${subject}`, { method: 'DELETE' });
 });
