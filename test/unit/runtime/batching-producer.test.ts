@@ -63,3 +63,25 @@ test('while held nothing is sent; on release records whose guard fails are refus
     ['k0'],
   );
 });
+
+test('a topic whose request hangs holds back only its own records, not those of other topics (defect 7)', async () => {
+  const port = new RecordingProducer();
+  port.gated = true;
+  const producer = new BatchingProducer(port, 10);
+  // The first request (to the reply-to topic that cannot be written) never comes back while gated.
+  const stuck = producer.send({ topic: 'deleted-reply-to', key: 'k', value: Buffer.from('x') });
+  await new Promise((resolve) => setImmediate(resolve));
+  port.gated = false;
+  const others = [0, 1, 2].map((i) => producer.send(record(i)));
+  const settled = await Promise.race([
+    Promise.all(others).then(() => 'sent'),
+    new Promise((resolve) => setTimeout(() => resolve('held back'), 500)),
+  ]);
+  assert.equal(settled, 'sent');
+  assert.deepEqual(
+    port.requests.map((r) => r.map((x) => x.topic)),
+    [['deleted-reply-to'], ['t', 't', 't']],
+  );
+  port.open();
+  await stuck;
+});
