@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { findStage, loadStageGraph } from '../../shared/pipeline/load-stage-graph.ts';
 import type { StageNode } from '../../shared/pipeline/pipeline-graph.ts';
+import { requestBacklogWatches } from '../../shared/pipeline/request-backlog-watches.ts';
 import { runStageHost } from '../../shared/runtime/stage-host.ts';
 import { loadConfig } from '../cli-context.ts';
 import { checkServices } from '../service-checks.ts';
@@ -16,13 +17,19 @@ export function registerWorkerCommand(program: Command): void {
     )
     .action(async (name: string) => {
       const config = loadConfig();
-      const { node, definition } = findStage(await loadStageGraph(config), name);
+      const stages = await loadStageGraph(config);
+      const { node, definition } = findStage(stages, name);
       await checkServices(config, {
         topics: [node.input, node.output, `${node.input}${config.topics.deadLetterSuffix}`],
         registry: true,
         redis: stageUsesRedis(node, config.endpoints.redisUrl),
       });
-      await runStageHost({ config, node, definition });
+      const requestBacklog = requestBacklogWatches(
+        stages.map((stage) => stage.node),
+        node,
+        config.groupPrefix,
+      );
+      await runStageHost({ config, node, definition, requestBacklog });
       // The worker serves until a signal or a failure, and then ends the process itself (run-stage-worker):
       // resolving here would let kpo.ts exit a finished command, and with it the running worker.
       await new Promise<never>(() => undefined);

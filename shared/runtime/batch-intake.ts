@@ -16,6 +16,8 @@ import { TakenRecord, type WorkItem } from './work-item.ts';
 export interface IntakeSettings {
   /** 0 = no admission limit. */
   readonly admissionLimit: number;
+  /** Requests later stages still hold (request-backlog-probe.ts), counted against the admission limit too. */
+  readonly admissionBacklog?: () => number;
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -49,8 +51,9 @@ export class BatchIntake {
     const { topic, partition } = batch;
     const high = Number(batch.highWatermark);
     const key = tpKey(topic, partition);
-    const otherLag = this.lag - (this.lagByPartition.get(key) ?? 0);
-    const { admissionLimit } = this.settings;
+    const { admissionLimit, admissionBacklog } = this.settings;
+    const otherLag =
+      this.lag - (this.lagByPartition.get(key) ?? 0) + (admissionLimit > 0 ? (admissionBacklog?.() ?? 0) : 0);
     const intake = this.tracker.partition(topic, partition);
     const { instrumentation } = this;
     let taken = 0;

@@ -29,6 +29,7 @@ import { startTracing } from '../tracing/start-tracing.ts';
 import { createTracingInstrumentation } from '../tracing/tracing-instrumentation.ts';
 import { createFailureNotifier } from './failure-notifier.ts';
 import { inputCodecOf, withOutputRoute } from './graph-edges.ts';
+import { RequestBacklogProbe, type BacklogWatch } from './request-backlog-probe.ts';
 import { runStageWorker } from './run-stage-worker.ts';
 import type { StageHandler } from './stage-handler.ts';
 import type { StageDefinition } from './stage-definition.ts';
@@ -39,8 +40,13 @@ export interface StageHostOptions {
   /** The stage's node of the pipeline graph: its name, topics and where failures are announced. */
   readonly node: StageNode;
   readonly definition: StageDefinition;
+  /** Per-request inputs of the other stages: with an admission limit, what they hold counts as backlog too. */
+  readonly requestBacklog?: readonly BacklogWatch[];
   readonly env?: NodeJS.ProcessEnv;
 }
+
+/** How often the first stage reads the rest of the pipeline's backlog for its admission limit. */
+const REQUEST_BACKLOG_POLL_MS = 250;
 
 export async function runStageHost(options: StageHostOptions): Promise<void> {
   const { config, node, definition } = options;
@@ -104,11 +110,22 @@ export async function runStageHost(options: StageHostOptions): Promise<void> {
   const notifier = createFailureNotifier({ stage, kafka, codecs, terminal: node.failureTerminal });
   await notifier.start();
   await built.start?.();
+  const watches = options.requestBacklog ?? [];
+  const backlogProbe =
+    node.settings.admissionLimit > 0 && watches.length > 0
+      ? new RequestBacklogProbe(kafka.createAdmin(), watches, REQUEST_BACKLOG_POLL_MS, logger)
+      : undefined;
+  await backlogProbe?.start();
 
   const registration: { endpoint?: WorkerEndpointRegistration } = {};
   const cleanup = async (): Promise<void> => {
     registration.endpoint?.unregister();
-    await Promise.allSettled([built.close(), notifier.close(), tracing.shutdown()]);
+    await Promise.allSettled([
+      built.close(),
+      notifier.close(),
+      tracing.shutdown(),
+      backlogProbe?.stop() ?? Promise.resolve(),
+    ]);
     redis?.disconnect();
   };
   const groupId = `${config.groupPrefix}-${stage}`;
@@ -130,6 +147,7 @@ export async function runStageHost(options: StageHostOptions): Promise<void> {
         createTracingInstrumentation({ stage, groupId }),
       ),
       onRecordFailure: (failure) => notifier.notify(failure),
+      ...(backlogProbe === undefined ? {} : { admissionBacklog: () => backlogProbe.backlog }),
       logger,
     },
     (code) => void cleanup().finally(() => process.exit(code)),

@@ -40,6 +40,8 @@ export interface StageWorkerOptions<In, Out> {
   readonly instrumentation?: WorkerInstrumentation;
   /** Called after a record was dead-lettered, shed or rejected, so the pipeline can tell the client. */
   readonly onRecordFailure?: (failure: RecordFailure) => void | Promise<void>;
+  /** Requests later stages still hold, added to this stage's backlog for its admission limit (first stage). */
+  readonly admissionBacklog?: () => number;
   /** Default: pino at warn level on stderr. */
   readonly logger?: WorkerLogger;
 }
@@ -63,6 +65,7 @@ export interface CompiledStageWorkerOptions<In, Out> {
   readonly maxProduceBatch: number;
   readonly instrumentation: WorkerInstrumentation;
   readonly onRecordFailure: ((failure: RecordFailure) => void | Promise<void>) | undefined;
+  readonly admissionBacklog: (() => number) | undefined;
   readonly logger: WorkerLogger;
 }
 
@@ -131,6 +134,7 @@ export function compileStageWorkerOptions<In, Out>(
     maxProduceBatch: positive('maxProduceBatch', options.maxProduceBatch ?? 500),
     instrumentation: options.instrumentation ?? {},
     onRecordFailure: options.onRecordFailure,
+    admissionBacklog: options.admissionBacklog,
     logger: options.logger ?? defaultWorkerLogger(options.stage),
   });
 }

@@ -125,7 +125,7 @@ export class StageWorker<In, Out> {
       },
     });
     this.intake = new BatchIntake(
-      { admissionLimit: settings.admissionLimit },
+      { admissionLimit: settings.admissionLimit, admissionBacklog: compiled.admissionBacklog },
       this.tracker,
       this.gate,
       this.scheduler,

@@ -3,14 +3,8 @@ import { test } from 'node:test';
 import { HEADER } from '../../../shared/messages/header-names.ts';
 import type { RecordFailure } from '../../../shared/runtime/stage-handler.ts';
 import { StageWorker } from '../../../shared/runtime/stage-worker.ts';
-import {
-  deadLetterJsonCodec,
-  testHandler,
-  testInputCodec,
-  testOutputCodec,
-} from '../../fixtures/runtime/test-records.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { collect, createTopics, kafkaClient } from './runtime-test-kit.ts';
+import { collect, createTopics, kafkaClient, testWorkerOptions } from './runtime-test-kit.ts';
 
 test('undecodable records and always-failing inputs land on the dead-letter topic with reasons while good records flow', async (t) => {
   const kafka = kafkaClient();
@@ -40,15 +34,7 @@ test('undecodable records and always-failing inputs land on the dead-letter topi
   await producer.send(records);
   const failures: RecordFailure[] = [];
   const worker = new StageWorker({
-    stage: 'poison',
-    groupId: topics.group,
-    inputTopic: topics.input,
-    outputTopic: topics.output,
-    kafka,
-    handler: testHandler(),
-    inputCodec: testInputCodec,
-    outputCodec: testOutputCodec,
-    deadLetterCodec: deadLetterJsonCodec,
+    ...testWorkerOptions('poison', topics, kafka),
     settings: { retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } },
     onRecordFailure: (failure) => {
       failures.push(failure);

@@ -9,7 +9,15 @@ import type { ConsumedRecord, KafkaClientPort, OutgoingRecord } from '../../../s
 import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
-import type { TestInput } from '../../fixtures/runtime/test-records.ts';
+import {
+  deadLetterJsonCodec,
+  testHandler,
+  testInputCodec,
+  testOutputCodec,
+  type TestInput,
+  type TestOutput,
+} from '../../fixtures/runtime/test-records.ts';
+import type { StageWorkerOptions } from '../../../shared/runtime/stage-worker-options.ts';
 
 export interface Topics {
   readonly input: string;
@@ -46,6 +54,25 @@ export async function createTopics(
     await admin.close();
   });
   return topics;
+}
+
+/** Options of a StageWorker of the test handler and codecs, between the given topics. */
+export function testWorkerOptions(
+  stage: string,
+  topics: Topics,
+  kafka: KafkaClientPort,
+): StageWorkerOptions<TestInput, TestOutput> {
+  return {
+    stage,
+    groupId: topics.group,
+    inputTopic: topics.input,
+    outputTopic: topics.output,
+    kafka,
+    handler: testHandler(),
+    inputCodec: testInputCodec,
+    outputCodec: testOutputCodec,
+    deadLetterCodec: deadLetterJsonCodec,
+  };
 }
 
 export function inputsFor(sessions: number, perSession: number, prefix = 's'): TestInput[] {

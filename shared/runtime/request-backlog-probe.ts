@@ -1,0 +1,100 @@
+/**
+ * How many admitted requests the rest of the pipeline still holds: the summed
+ * consumer lag (end offset − committed offset, so records in flight count) of
+ * the stages whose input carries one record per request, polled every
+ * intervalMs. The first stage adds it to its own backlog for its admission
+ * limit: under a surge the backlog builds at the slowest stage, usually far
+ * from the first, and a limit on the first stage's own backlog alone admits
+ * everything (bench:pipeline --surge). A failed poll keeps the last figure.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AdminPort } from '../kafka/kafka-port.ts';
+import type { WorkerLogger } from './worker-logger.ts';
+
+export interface BacklogWatch {
+  readonly groupId: string;
+  readonly topic: string;
+}
+
+/** A poll that takes longer than this (a broker that stalls) counts as failed. */
+const POLL_TIMEOUT_MS = 5_000;
+
+export class RequestBacklogProbe {
+  private latest = 0;
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly admin: AdminPort,
+    private readonly watches: readonly BacklogWatch[],
+    private readonly intervalMs: number,
+    private readonly logger: WorkerLogger,
+  ) {}
+
+  /** Requests the watched stages hold, as of the last poll. */
+  get backlog(): number {
+    return this.latest;
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.loop;
+    await this.admin.close().catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    let failing = false;
+    while (!this.stopping.signal.aborted) {
+      try {
+        this.latest = await this.pollWithin(POLL_TIMEOUT_MS);
+        failing = false;
+      } catch (error) {
+        if (this.stopping.signal.aborted) break;
+        if (!failing)
+          this.logger.warn({ error: String(error) }, 'request backlog poll failed; keeping the last figure');
+        failing = true;
+      }
+      await sleep(this.intervalMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+    }
+  }
+
+  /** The poll, or a rejection after timeoutMs or at stop: neither a stalled broker nor stop() waits for it. */
+  private async pollWithin(timeoutMs: number): Promise<number> {
+    const timer = new AbortController();
+    const signal = AbortSignal.any([timer.signal, this.stopping.signal]);
+    try {
+      return await Promise.race([
+        this.poll(),
+        sleep(timeoutMs, undefined, { signal }).then(() => {
+          throw new Error(`no answer within ${timeoutMs} ms`);
+        }),
+      ]);
+    } finally {
+      timer.abort();
+    }
+  }
+
+  private async poll(): Promise<number> {
+    const lags = await Promise.all(
+      this.watches.map(async ({ groupId, topic }) => {
+        const [ends, committed] = await Promise.all([
+          this.admin.topicOffsets(topic),
+          this.admin.groupOffsets(groupId, topic),
+        ]);
+        const committedOf = new Map(committed.map((c) => [c.partition, Number(c.offset)]));
+        return ends.reduce((sum, end) => {
+          const done = committedOf.get(end.partition) ?? -1;
+          // No commit yet: everything from the earliest offset is outstanding.
+          const from = done < 0 ? Number(end.low) : done;
+          return sum + Math.max(0, Number(end.high) - from);
+        }, 0);
+      }),
+    );
+    return lags.reduce((a, b) => a + b, 0);
+  }
+}
