@@ -6,6 +6,8 @@
  * limit: under a surge the backlog builds at the slowest stage, usually far
  * from the first, and a limit on the first stage's own backlog alone admits
  * everything (bench:pipeline --surge). A failed poll keeps the last figure.
+ * It polls only while someone reads the figure (records arrive) or the last
+ * figure was not 0: an idle worker with nothing downstream sends no admin requests.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AdminPort } from '../kafka/kafka-port.ts';
@@ -21,6 +23,7 @@ const POLL_TIMEOUT_MS = 5_000;
 
 export class RequestBacklogProbe {
   private latest = 0;
+  private read = false;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
 
@@ -33,6 +36,7 @@ export class RequestBacklogProbe {
 
   /** Requests the watched stages hold, as of the last poll. */
   get backlog(): number {
+    this.read = true;
     return this.latest;
   }
 
@@ -50,6 +54,13 @@ export class RequestBacklogProbe {
   private async run(): Promise<void> {
     let failing = false;
     while (!this.stopping.signal.aborted) {
+      // Idle and nothing held downstream: no admin requests. A non-zero figure is kept fresh until it drains,
+      // so the first prompt after a quiet spell is not judged by a surge long over.
+      if (!this.read && this.latest === 0) {
+        await sleep(this.intervalMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        continue;
+      }
+      this.read = false;
       try {
         this.latest = await this.pollWithin(POLL_TIMEOUT_MS);
         failing = false;

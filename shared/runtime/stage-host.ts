@@ -46,7 +46,7 @@ export interface StageHostOptions {
 }
 
 /** How often the first stage reads the rest of the pipeline's backlog for its admission limit. */
-const REQUEST_BACKLOG_POLL_MS = 250;
+const REQUEST_BACKLOG_POLL_MS = 500;
 
 export async function runStageHost(options: StageHostOptions): Promise<void> {
   const { config, node, definition } = options;
