@@ -12,7 +12,8 @@ import { listWorkerEndpoints, type WorkerEndpoint } from '../../shared/metrics/w
 import { stageTopics } from '../../shared/pipeline/pipeline-topics.ts';
 import type { GroupDescriber, GroupDescription } from './group-describer.ts';
 import { histogramQuantile, type CumulativeBucket } from './histogram-quantile.ts';
-import type { PartitionLag, StageStatus, StatusReport, WorkerStatus } from './status-report.ts';
+import type { StageStatus, StatusReport, WorkerStatus } from './status-report.ts';
+import { consumerGroupLag } from '../../shared/kafka/consumer-group-lag.ts';
 import { scrapeWorker, type WorkerFigures } from './worker-scrape.ts';
 
 export interface StageTarget {
@@ -45,28 +46,6 @@ export function stageTargetsOf(config: PipelineConfig): StageTarget[] {
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-async function lagOf(
-  admin: AdminPort,
-  target: StageTarget,
-): Promise<{ lag: number; partitions: PartitionLag[] }> {
-  const [watermarks, committed] = await Promise.all([
-    admin.topicOffsets(target.inputTopic),
-    admin.groupOffsets(target.groupId, target.inputTopic),
-  ]);
-  const partitions = watermarks.map((w) => {
-    const offset = committed.find((c) => c.partition === w.partition)?.offset ?? '-1';
-    // No commit yet: the group starts from the earliest record, so everything available is lag.
-    const from = Number(offset) >= 0 ? Number(offset) : Number(w.low);
-    return {
-      partition: w.partition,
-      committed: offset,
-      high: w.high,
-      lag: Math.max(0, Number(w.high) - from),
-    };
-  });
-  return { lag: partitions.reduce((sum, p) => sum + p.lag, 0), partitions };
-}
-
 function sumBuckets(figures: readonly WorkerFigures[]): CumulativeBucket[] {
   const byLe = new Map<number, number>();
   for (const f of figures) for (const b of f.taskBuckets) byLe.set(b.le, (byLe.get(b.le) ?? 0) + b.count);
@@ -94,7 +73,11 @@ export async function runStatus(options: StatusOptions): Promise<StatusReport> {
   const [groups, lags, first] = await Promise.all([
     options.groups.describeGroups(groupIds).catch((error: unknown) => new Error(message(error))),
     Promise.all(
-      options.stages.map((s) => lagOf(options.admin, s).catch((error: unknown) => new Error(message(error)))),
+      options.stages.map((s) =>
+        consumerGroupLag(options.admin, s.groupId, s.inputTopic).catch(
+          (error: unknown) => new Error(message(error)),
+        ),
+      ),
     ),
     scrapeAll(endpoints, timeoutMs),
   ]);

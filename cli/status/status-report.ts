@@ -1,11 +1,5 @@
 /** What `kpo status` reports, per stage. `null` = could not be learned (the reason is in errors). */
-export interface PartitionLag {
-  readonly partition: number;
-  /** Committed offset of the stage's group (-1 = none yet). */
-  readonly committed: string;
-  readonly high: string;
-  readonly lag: number;
-}
+import type { PartitionLag } from '../../shared/kafka/consumer-group-lag.ts';
 
 export interface WorkerStatus {
   readonly pid: number;

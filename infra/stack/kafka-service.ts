@@ -43,8 +43,8 @@ export function kafkaService(layout: StackLayout): LocalService {
           'kafka.tools.StorageTool',
           'format',
           '--standalone',
-          '-t',
-          clusterId,
+          // One argument: a base64url id can start with "-", which argparse would take for an option.
+          `--cluster-id=${clusterId}`,
           '-c',
           serverProperties,
         ],

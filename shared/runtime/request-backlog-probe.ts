@@ -10,6 +10,7 @@
  * figure was not 0: an idle worker with nothing downstream sends no admin requests.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { consumerGroupLag } from '../kafka/consumer-group-lag.ts';
 import type { AdminPort } from '../kafka/kafka-port.ts';
 import type { WorkerLogger } from './worker-logger.ts';
 
@@ -92,19 +93,9 @@ export class RequestBacklogProbe {
 
   private async poll(): Promise<number> {
     const lags = await Promise.all(
-      this.watches.map(async ({ groupId, topic }) => {
-        const [ends, committed] = await Promise.all([
-          this.admin.topicOffsets(topic),
-          this.admin.groupOffsets(groupId, topic),
-        ]);
-        const committedOf = new Map(committed.map((c) => [c.partition, Number(c.offset)]));
-        return ends.reduce((sum, end) => {
-          const done = committedOf.get(end.partition) ?? -1;
-          // No commit yet: everything from the earliest offset is outstanding.
-          const from = done < 0 ? Number(end.low) : done;
-          return sum + Math.max(0, Number(end.high) - from);
-        }, 0);
-      }),
+      this.watches.map(
+        async ({ groupId, topic }) => (await consumerGroupLag(this.admin, groupId, topic)).lag,
+      ),
     );
     return lags.reduce((a, b) => a + b, 0);
   }
