@@ -130,6 +130,22 @@ const scaled: Record<'replica_added' | 'replica_removed', Partial<Record<Routing
 };
 let phase = 0;
 
+/** Deletes the run's Redis keys that match `pattern`. */
+async function deleteKeys(pattern: string): Promise<void> {
+  const redisUrl = pipeline?.config.endpoints.redisUrl;
+  if (redisUrl === undefined) return;
+  const redis = createRedisConnection({ url: redisUrl });
+  try {
+    const keys = await redis.keys(pattern);
+    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Each phase starts without the previous phases' routing hints (`<prefix>:kv:*`). */
+const clearRoutingHints = (): Promise<void> => deleteKeys(`${files.redisPrefix}:kv:*`);
+
 function show(name: string, f: PhaseFigures): void {
   log(
     `${name.padEnd(30)} follow-up hit ${f.followup_hit_rate.toFixed(3)}  ideal ${f.ideal_hit_rate.toFixed(3)}  ` +
@@ -141,7 +157,7 @@ function show(name: string, f: PhaseFigures): void {
 }
 
 try {
-  const initial = files.write('hints', four, 'p0');
+  const initial = files.write('hints', four);
   pipeline = await startLocalPipeline({
     model,
     workerEnv: { KPO_CONFIG: initial },
@@ -176,8 +192,9 @@ try {
     policy: RoutingPolicy,
     change?: { replicas: readonly SimReplica[] },
   ): Promise<PhaseFigures> => {
-    const hints = `p${++phase}`;
-    await swap.to(files.write(policy, four, hints));
+    phase++;
+    await swap.to(files.write(policy, four));
+    await clearRoutingHints();
     const warm = await client!.turn(`${runId}-warm-${phase}`, 'What is a consumer group?', {
       maxTokens: 4,
       timeoutMs: settings.turnTimeoutMs,
@@ -188,7 +205,7 @@ try {
     const before = await replicaRequests(sims.replicas);
     const records = await runSessions(client!, sessions, {
       ...settings,
-      ...(change === undefined ? {} : { midRun: () => swap.to(files.write(policy, change.replicas, hints)) }),
+      ...(change === undefined ? {} : { midRun: () => swap.to(files.write(policy, change.replicas)) }),
     });
     const after = await replicaRequests(sims.replicas);
     await sleep(1_000); // the last final chunks on the raw tokens topic
@@ -215,13 +232,7 @@ try {
 } finally {
   await client?.close();
   // The run's keys go before the pipeline stops: it may stop the stack (and its Redis) it started.
-  const redisUrl = pipeline?.config.endpoints.redisUrl;
-  if (redisUrl !== undefined) {
-    const redis = createRedisConnection({ url: redisUrl });
-    const keys = await redis.keys(`${files.redisPrefix}*`).catch(() => []);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500)).catch(() => 0);
-    redis.disconnect();
-  }
+  await deleteKeys(`${files.redisPrefix}*`).catch(() => undefined);
   await pipeline?.stop();
   await sims.stop();
 }

@@ -22,8 +22,8 @@ import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { readStackEndpoints } from '../shared/config/stack-endpoints.ts';
-import { createRoutingRedisConnection, waitUntilReady } from '../shared/routing/routing-redis-connection.ts';
-import { RoutingKeys } from '../shared/routing/routing-keys.ts';
+import { createRedisConnection, NEVER_WAIT, redisReadyWithin } from '../shared/redis/redis-connection.ts';
+import { RedisKeyNamespace } from '../shared/redis/redis-key-namespace.ts';
 import { compileRoutingOptions } from '../shared/routing/routing-options.ts';
 import { createSessions, type WorkloadShape } from './kv/chat-workload.ts';
 import { buildPolicy, POLICY_NAMES, type PolicyName } from './kv/policies.ts';
@@ -71,8 +71,8 @@ if (redisUrl === undefined) throw new Error('bench:kv needs Redis: set REDIS_URL
 
 const runId = `kvb-${randomBytes(3).toString('hex')}`;
 const routing = compileRoutingOptions({});
-const keys = new RoutingKeys(routing.keyPrefix);
-const redis = createRoutingRedisConnection({ url: redisUrl, commandTimeoutMs: 1_000 });
+const keys = new RedisKeyNamespace();
+const redis = createRedisConnection({ url: redisUrl, ...NEVER_WAIT, commandTimeoutMs: 1_000 });
 const sims = await startSimReplicas(opts.replicas);
 const replicaNames = sims.replicas.map((r) => r.name);
 const sessionIds: string[] = [];
@@ -83,10 +83,11 @@ async function clearReplicaHints(): Promise<void> {
 }
 
 try {
-  if (!(await waitUntilReady(redis, 5_000))) throw new Error(`Redis at ${redisUrl} is not reachable`);
+  if (!(await redisReadyWithin(redis, 5_000))) throw new Error(`Redis at ${redisUrl} is not reachable`);
   // The routing connection of the bench's hint store uses the production budget.
-  const routingRedis = createRoutingRedisConnection({ url: redisUrl });
-  if (!(await waitUntilReady(routingRedis, 5_000))) throw new Error(`Redis at ${redisUrl} is not reachable`);
+  const routingRedis = createRedisConnection({ url: redisUrl, ...NEVER_WAIT });
+  if (!(await redisReadyWithin(routingRedis, 5_000)))
+    throw new Error(`Redis at ${redisUrl} is not reachable`);
   console.log(
     `bench:kv ${runId}: ${opts.replicas} replicas (${api}), ${shape.sessions} sessions × ${shape.turns} turns, ` +
       `concurrency ${opts.concurrency}, answers ≤ ${opts.maxTokens} tokens, think time ~${opts.thinkMs} ms`,
@@ -136,7 +137,9 @@ try {
 } finally {
   await sims.stop();
   for (let i = 0; i < sessionIds.length; i += 500) {
-    await redis.del(...sessionIds.slice(i, i + 500).map((id) => keys.session(id))).catch(() => undefined);
+    await redis
+      .del(...sessionIds.slice(i, i + 500).map((id) => keys.routedSession(id)))
+      .catch(() => undefined);
   }
   await clearReplicaHints().catch(() => undefined);
   redis.disconnect();

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { PipelineConfig } from '../shared/config/pipeline-config-schema.ts';
 import { KpoError } from '../shared/errors/kpo-error.ts';
 import { createRedisConnection } from '../shared/redis/redis-connection.ts';
+import { RedisKeyNamespace } from '../shared/redis/redis-key-namespace.ts';
 import { createCliContext, createPromptClient } from '../cli/cli-context.ts';
 import { ApiKeyTable } from './api-keys.ts';
 import { createGatewayServer, type GatewayServer } from './gateway-server.ts';
@@ -59,7 +60,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     }
     redis = createRedisConnection({ url });
     await redis.connect();
-    rateLimiter = new TenantRateLimiter(redis, limits, options.config.groupPrefix);
+    rateLimiter = new TenantRateLimiter(redis, limits, new RedisKeyNamespace(options.config.redisKeyPrefix));
   }
   const context = await createCliContext(options.replicaName ?? 'kpo-gateway', options.config);
   const server = createGatewayServer({

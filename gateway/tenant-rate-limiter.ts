@@ -11,6 +11,7 @@
  */
 import type { Redis } from 'ioredis';
 import { redisFailure } from '../shared/redis/redis-connection.ts';
+import { RedisKeyNamespace } from '../shared/redis/redis-key-namespace.ts';
 
 const WINDOW_MS = 60_000;
 const BUCKET_MS = 1_000;
@@ -79,7 +80,8 @@ export class TenantRateLimiter {
   constructor(
     private readonly redis: Redis,
     private readonly limits: TenantLimits,
-    private readonly keyPrefix = 'kpo',
+    /** The pipeline's key namespace (`redisKeyPrefix`). */
+    private readonly keys: RedisKeyNamespace = new RedisKeyNamespace(),
   ) {}
 
   get enabled(): boolean {
@@ -150,8 +152,7 @@ export class TenantRateLimiter {
   }
 
   private key(tenant: string, limit: 'requests' | 'tokens'): string {
-    // The tenant in a {hash tag}: both keys of one tenant share a cluster slot, as the script needs.
-    return `${this.keyPrefix}:ratelimit:{${tenant}}:${limit}`;
+    return this.keys.tenantRateLimit(tenant, limit);
   }
 }
 

@@ -30,7 +30,7 @@ export interface PipelineFiles {
   /** Prefix of every Redis key the run writes. */
   readonly redisPrefix: string;
   /** Writes the file of one phase's inference worker; returns its path. */
-  write(policy: RoutingPolicy, replicas: readonly SimReplica[], hintPrefix: string): string;
+  write(policy: RoutingPolicy, replicas: readonly SimReplica[]): string;
 }
 
 /** What differs between the simulator's run and the local model's. */
@@ -53,7 +53,7 @@ export function pipelineFiles(runId: string, settings: PipelineFileSettings): Pi
   return {
     runId,
     redisPrefix,
-    write(policy, replicas, hintPrefix) {
+    write(policy, replicas) {
       const document = {
         groupPrefix: runId,
         redisKeyPrefix: redisPrefix,
@@ -70,7 +70,7 @@ export function pipelineFiles(runId: string, settings: PipelineFileSettings): Pi
             selector: policy === 'round_robin' ? 'round-robin' : 'session-hash',
             ...(settings.calls === undefined ? {} : { calls: { ...settings.calls } }),
           },
-          routing: { enabled: policy === 'hints', keyPrefix: `${redisPrefix}-${hintPrefix}` },
+          routing: { enabled: policy === 'hints' },
         },
       };
       const path = join(dir, `pipeline-${written++}-${policy}.yaml`);

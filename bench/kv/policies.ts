@@ -20,7 +20,7 @@ import { ResilientEndpoint } from '../../shared/model/resilient-endpoint.ts';
 import { CacheAwareSelector } from '../../shared/routing/cache-aware-selector.ts';
 import { RedisRoutingHintStore } from '../../shared/routing/redis-routing-hint-store.ts';
 import type { RoutingHintStore } from '../../shared/routing/routing-hint-store.ts';
-import type { RoutingKeys } from '../../shared/routing/routing-keys.ts';
+import type { RedisKeyNamespace } from '../../shared/redis/redis-key-namespace.ts';
 import { RoutingCounters } from '../../shared/routing/routing-metrics.ts';
 import type { RoutingOptions } from '../../shared/routing/routing-options.ts';
 import { SessionHashSelector } from '../../shared/routing/session-hash-selector.ts';
@@ -40,7 +40,7 @@ export interface PolicyContext {
   readonly replicas: readonly SimReplica[];
   readonly api: 'openai' | 'llamacpp';
   readonly redis: Redis;
-  readonly keys: RoutingKeys;
+  readonly keys: RedisKeyNamespace;
   readonly routing: RoutingOptions;
 }
 

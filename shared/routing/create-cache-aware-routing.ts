@@ -5,22 +5,24 @@
  * its prepare/select/finished hooks, and each request carries its session and
  * prefix hashes (GenerationRequest.routing):
  *
- *   const routing = createCacheAwareRouting({ redisUrl, options: config.routing, figures });
+ *   const routing = createCacheAwareRouting({ redisUrl, keys, options: config.routing, figures });
  *   createInferenceStage(config, inferenceOptions, { selector: routing.selector });
  *   …
  *   await routing.close();
  */
 import type { StageFigures } from '../metrics/stage-figures.ts';
+import { createRedisConnection, NEVER_WAIT } from '../redis/redis-connection.ts';
+import type { RedisKeyNamespace } from '../redis/redis-key-namespace.ts';
 import { CacheAwareSelector } from './cache-aware-selector.ts';
 import { RedisRoutingHintStore } from './redis-routing-hint-store.ts';
-import { RoutingKeys } from './routing-keys.ts';
 import { fanOutRoutingMetrics, RoutingCounters, type RoutingMetrics } from './routing-metrics.ts';
 import { compileRoutingOptions, type RoutingOptionsInput } from './routing-options.ts';
-import { createRoutingRedisConnection } from './routing-redis-connection.ts';
 import { stageFiguresRoutingMetrics } from './stage-figures-routing-metrics.ts';
 
 export interface CacheAwareRoutingSetup {
   readonly redisUrl: string;
+  /** The pipeline's key namespace (`redisKeyPrefix`); hints go under `<prefix>:kv:`. */
+  readonly keys: RedisKeyNamespace;
   readonly options?: RoutingOptionsInput;
   /** The stage's metric handles; routing decisions and hint confirmations go there. */
   readonly figures?: StageFigures;
@@ -36,8 +38,9 @@ export interface CacheAwareRouting {
 
 export function createCacheAwareRouting(setup: CacheAwareRoutingSetup): CacheAwareRouting {
   const options = compileRoutingOptions(setup.options ?? {});
-  const redis = createRoutingRedisConnection({ url: setup.redisUrl });
-  const store = new RedisRoutingHintStore(redis, new RoutingKeys(options.keyPrefix), options);
+  // Routing must never make a request wait: its own connection, without offline queue or retries.
+  const redis = createRedisConnection({ url: setup.redisUrl, ...NEVER_WAIT });
+  const store = new RedisRoutingHintStore(redis, setup.keys, options);
   const counters = new RoutingCounters();
   const sinks: RoutingMetrics[] = [counters];
   if (setup.figures !== undefined) sinks.push(stageFiguresRoutingMetrics(setup.figures));

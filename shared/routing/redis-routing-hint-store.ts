@@ -9,10 +9,11 @@
  *   keep the newest maxBlocksPerReplica, PEXPIRE; HSET + EXPIRE the session
  *   hint; HSET + PEXPIRE this worker's load field.
  *
- * Keys and their TTLs are in routing-keys.ts and README.md.
+ * Keys are in shared/redis/redis-key-namespace.ts; their TTLs in README.md.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { redisFailure } from '../redis/redis-connection.ts';
+import type { RedisKeyNamespace } from '../redis/redis-key-namespace.ts';
 import type {
   FinishedRecord,
   HintQuery,
@@ -22,7 +23,6 @@ import type {
   RoutingHintStore,
   SessionHint,
 } from './routing-hint-store.ts';
-import type { RoutingKeys } from './routing-keys.ts';
 import type { RoutingOptions } from './routing-options.ts';
 
 export type HintStoreSettings = Pick<
@@ -35,14 +35,14 @@ type PipelineResults = [error: Error | null, result: unknown][];
 export class RedisRoutingHintStore implements RoutingHintStore {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: RoutingKeys,
+    private readonly keys: RedisKeyNamespace,
     private readonly settings: HintStoreSettings,
     private readonly now: () => number = Date.now,
   ) {}
 
   async lookup(query: HintQuery): Promise<HintSnapshot> {
     const pipeline = this.redis.pipeline();
-    pipeline.hgetall(this.keys.session(query.sessionId));
+    pipeline.hgetall(this.keys.routedSession(query.sessionId));
     for (const replica of query.replicas) {
       if (query.blockHashes.length > 0)
         pipeline.zmscore(this.keys.replicaBlocks(replica), ...query.blockHashes);
@@ -75,7 +75,7 @@ export class RedisRoutingHintStore implements RoutingHintStore {
       pipeline.zremrangebyrank(blocksKey, 0, -(this.settings.maxBlocksPerReplica + 1));
       pipeline.pexpire(blocksKey, this.settings.blockTtlSeconds * 1_000);
     }
-    const sessionKey = this.keys.session(record.sessionId);
+    const sessionKey = this.keys.routedSession(record.sessionId);
     pipeline.hset(sessionKey, {
       replica: record.replica,
       slot: String(record.slot ?? -1),
@@ -92,7 +92,7 @@ export class RedisRoutingHintStore implements RoutingHintStore {
     const now = this.now();
     const pipeline = this.redis.pipeline();
     if (record.slot !== undefined) {
-      const sessionKey = this.keys.session(record.sessionId);
+      const sessionKey = this.keys.routedSession(record.sessionId);
       pipeline.hset(sessionKey, 'slot', String(record.slot));
       pipeline.expire(sessionKey, this.settings.sessionTtlSeconds);
     }

@@ -24,12 +24,6 @@ export const routingOptionsSchema = z
     minMatchShare: z.number().min(0).max(1).default(0.25),
     /** If the best-scoring replica has more than this many in-flight requests over the least loaded, go least-loaded. Default 8. */
     imbalanceThreshold: nonNegative.default(8),
-    /** Redis key prefix; keys are `<prefix>:kv:...`. Default "kpo". */
-    keyPrefix: z
-      .string()
-      .min(1)
-      .regex(/^[^{}\s]+$/)
-      .default('kpo'),
     /** Session hint lifetime, refreshed on every routed request, seconds. Default 1800. */
     sessionTtlSeconds: positiveInt.default(1_800),
     /** A replica's block set expires after this long without a request; older members are ignored, seconds. Default 600. */

@@ -54,6 +54,7 @@ export default defineStage({
       routingConfig.enabled && config.endpoints.redisUrl !== undefined && !options.batching.enabled
         ? createCacheAwareRouting({
             redisUrl: config.endpoints.redisUrl,
+            keys: deps.keys,
             options: routingConfig.options,
             figures,
             workerId: deps.workerId,

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedisConnection } from '../../../shared/redis/redis-connection.ts';
 import { TenantRateLimiter } from '../../../gateway/tenant-rate-limiter.ts';
+import { RedisKeyNamespace } from '../../../shared/redis/redis-key-namespace.ts';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 
@@ -17,7 +18,7 @@ test('50 concurrent requests against a limit of 10 per minute: exactly 10 admitt
   const limiter = new TenantRateLimiter(
     await redis(t),
     { requestsPerMinute: 10, tokensPerMinute: 0 },
-    uniqueName('rl'),
+    new RedisKeyNamespace(uniqueName('rl')),
   );
   const decisions = await Promise.all(Array.from({ length: 50 }, () => limiter.admit('acme', 1)));
   assert.equal(decisions.filter((d) => d.admitted).length, 10);
@@ -31,7 +32,7 @@ test('tenants have separate windows', async (t) => {
   const limiter = new TenantRateLimiter(
     await redis(t),
     { requestsPerMinute: 1, tokensPerMinute: 0 },
-    uniqueName('rl'),
+    new RedisKeyNamespace(uniqueName('rl')),
   );
   assert.equal((await limiter.admit('a', 0)).admitted, true);
   assert.equal((await limiter.admit('b', 0)).admitted, true);
@@ -42,7 +43,7 @@ test('the token window takes estimates, gives back what was not used, and refuse
   const limiter = new TenantRateLimiter(
     await redis(t),
     { requestsPerMinute: 0, tokensPerMinute: 100 },
-    uniqueName('rl'),
+    new RedisKeyNamespace(uniqueName('rl')),
   );
   const first = await limiter.admit('acme', 80);
   assert.equal(first.admitted, true);
@@ -58,7 +59,7 @@ test('a window slides: a minute later the tenant has room again', async (t) => {
   const limiter = new TenantRateLimiter(
     await redis(t),
     { requestsPerMinute: 2, tokensPerMinute: 0 },
-    uniqueName('rl'),
+    new RedisKeyNamespace(uniqueName('rl')),
   );
   const start = Date.now();
   assert.equal((await limiter.admit('acme', 0, start)).admitted, true);

@@ -15,27 +15,28 @@ import { collectGeneration } from '../../../shared/model/model-client.ts';
 import type { ModelChatMessage } from '../../../shared/model/types.ts';
 import { CacheAwareSelector } from '../../../shared/routing/cache-aware-selector.ts';
 import { RedisRoutingHintStore } from '../../../shared/routing/redis-routing-hint-store.ts';
-import { RoutingKeys } from '../../../shared/routing/routing-keys.ts';
+import { RedisKeyNamespace } from '../../../shared/redis/redis-key-namespace.ts';
 import { RoutingCounters } from '../../../shared/routing/routing-metrics.ts';
 import { compileRoutingOptions } from '../../../shared/routing/routing-options.ts';
 import {
-  createRoutingRedisConnection,
-  waitUntilReady,
-} from '../../../shared/routing/routing-redis-connection.ts';
+  createRedisConnection,
+  NEVER_WAIT,
+  redisReadyWithin,
+} from '../../../shared/redis/redis-connection.ts';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { poolOver, sendTurn } from './routing-workload.ts';
 
 const prefix = uniqueName('kpo-test');
-const keys = new RoutingKeys(prefix);
-const options = compileRoutingOptions({ keyPrefix: prefix, minMatchBlocks: 1 });
+const keys = new RedisKeyNamespace(prefix);
+const options = compileRoutingOptions({ minMatchBlocks: 1 });
 let redis: Redis;
 let sim: RunningSim;
 
 before(async () => {
-  redis = createRoutingRedisConnection({ url: serviceEndpoints().redisUrl });
-  assert.equal(await waitUntilReady(redis, 5_000), true, 'routing connection to Redis');
+  redis = createRedisConnection({ url: serviceEndpoints().redisUrl, ...NEVER_WAIT });
+  assert.equal(await redisReadyWithin(redis, 5_000), true, 'routing connection to Redis');
   // Two slots, so a third session's turn reuses the first session's slot.
   sim = await startSimServer(
     simOptionsSchema.parse({
@@ -70,7 +71,7 @@ test('a session’s next turn goes to the llama.cpp slot the server reported for
   const first = await sendTurn(pool, a!, histories.get(a!)!, 1);
   assert.equal(first.ok, true);
   assert.equal(typeof first.slot, 'number');
-  await waitFor(async () => (await redis.hget(keys.session(a!), 'slot')) === String(first.slot), {
+  await waitFor(async () => (await redis.hget(keys.routedSession(a!), 'slot')) === String(first.slot), {
     timeoutMs: 5_000,
     what: 'the slot of session a recorded in Redis',
   });

@@ -4,13 +4,14 @@ import type { Redis } from 'ioredis';
 import type { ModelChatMessage } from '../../../shared/model/types.ts';
 import { CacheAwareSelector } from '../../../shared/routing/cache-aware-selector.ts';
 import { RedisRoutingHintStore } from '../../../shared/routing/redis-routing-hint-store.ts';
-import { RoutingKeys } from '../../../shared/routing/routing-keys.ts';
+import { RedisKeyNamespace } from '../../../shared/redis/redis-key-namespace.ts';
 import { RoutingCounters } from '../../../shared/routing/routing-metrics.ts';
 import { compileRoutingOptions } from '../../../shared/routing/routing-options.ts';
 import {
-  createRoutingRedisConnection,
-  waitUntilReady,
-} from '../../../shared/routing/routing-redis-connection.ts';
+  createRedisConnection,
+  NEVER_WAIT,
+  redisReadyWithin,
+} from '../../../shared/redis/redis-connection.ts';
 import type { RunningSim } from '../../../infra/model-sim/sim-server.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -24,8 +25,8 @@ let redis: Redis;
 before(async () => {
   redisServer = await OwnRedisServer.start();
   replicas = await startFastReplicas(2);
-  redis = createRoutingRedisConnection({ url: redisServer.url });
-  assert.equal(await waitUntilReady(redis, 5_000), true, 'routing connection to the test redis-server');
+  redis = createRedisConnection({ url: redisServer.url, ...NEVER_WAIT });
+  assert.equal(await redisReadyWithin(redis, 5_000), true, 'routing connection to the test redis-server');
 });
 
 after(async () => {
@@ -53,8 +54,8 @@ async function runSessions(
 
 test('stopping Redis mid-run fails no request: routing falls back, keeps local affinity, counts it, recovers', async () => {
   const counters = new RoutingCounters();
-  const options = compileRoutingOptions({ keyPrefix: uniqueName('kpo-test') });
-  const store = new RedisRoutingHintStore(redis, new RoutingKeys(options.keyPrefix), options);
+  const options = compileRoutingOptions({});
+  const store = new RedisRoutingHintStore(redis, new RedisKeyNamespace(uniqueName('kpo-test')), options);
   const selector = new CacheAwareSelector(store, options, counters);
   const pool = poolOver(replicas, selector);
   let hintsBeforeStop = 0;
@@ -108,12 +109,12 @@ test('stopping Redis mid-run fails no request: routing falls back, keeps local a
 
 test('a Redis that stops answering (CLIENT PAUSE) costs at most the lookup budget and fails no request', async () => {
   const counters = new RoutingCounters();
-  const options = compileRoutingOptions({ keyPrefix: uniqueName('kpo-test'), lookupTimeoutMs: 30 });
-  const store = new RedisRoutingHintStore(redis, new RoutingKeys(options.keyPrefix), options);
+  const options = compileRoutingOptions({ lookupTimeoutMs: 30 });
+  const store = new RedisRoutingHintStore(redis, new RedisKeyNamespace(uniqueName('kpo-test')), options);
   const selector = new CacheAwareSelector(store, options, counters);
   const pool = poolOver(replicas, selector);
-  const admin = createRoutingRedisConnection({ url: redisServer.url, commandTimeoutMs: 2_000 });
-  assert.equal(await waitUntilReady(admin, 5_000), true);
+  const admin = createRedisConnection({ url: redisServer.url, ...NEVER_WAIT, commandTimeoutMs: 2_000 });
+  assert.equal(await redisReadyWithin(admin, 5_000), true);
   try {
     const outcomes = await runSessions(
       (id, history, turn) => sendTurn(pool, id, history, turn),

@@ -5,28 +5,29 @@ import type { EndpointView } from '../../../shared/model/endpoint-selector.ts';
 import type { GenerationRequest, RequestRouting } from '../../../shared/model/types.ts';
 import { CacheAwareSelector } from '../../../shared/routing/cache-aware-selector.ts';
 import { RedisRoutingHintStore } from '../../../shared/routing/redis-routing-hint-store.ts';
-import { RoutingKeys } from '../../../shared/routing/routing-keys.ts';
+import { RedisKeyNamespace } from '../../../shared/redis/redis-key-namespace.ts';
 import { RoutingCounters } from '../../../shared/routing/routing-metrics.ts';
 import { compileRoutingOptions } from '../../../shared/routing/routing-options.ts';
 import {
-  createRoutingRedisConnection,
-  waitUntilReady,
-} from '../../../shared/routing/routing-redis-connection.ts';
+  createRedisConnection,
+  NEVER_WAIT,
+  redisReadyWithin,
+} from '../../../shared/redis/redis-connection.ts';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const prefix = uniqueName('kpo-test');
-const keys = new RoutingKeys(prefix);
-const options = compileRoutingOptions({ keyPrefix: prefix, maxBlocksPerReplica: 50 });
+const keys = new RedisKeyNamespace(prefix);
+const options = compileRoutingOptions({ maxBlocksPerReplica: 50 });
 let redis: Redis;
 
 const hashes = (session: string, count: number, from = 0) =>
   Array.from({ length: count }, (_, i) => `${session}-h${from + i}`);
 
 before(async () => {
-  redis = createRoutingRedisConnection({ url: serviceEndpoints().redisUrl });
-  assert.equal(await waitUntilReady(redis, 5_000), true, 'Redis from REDIS_URL is reachable');
+  redis = createRedisConnection({ url: serviceEndpoints().redisUrl, ...NEVER_WAIT });
+  assert.equal(await redisReadyWithin(redis, 5_000), true, 'Redis from REDIS_URL is reachable');
 });
 
 after(async () => {
@@ -127,7 +128,7 @@ test('every key has a TTL and a replica keeps at most maxBlocksPerReplica blocks
   assert.equal(await redis.zcard(keys.replicaBlocks(replica)), 50);
   assert.notEqual(await redis.zscore(keys.replicaBlocks(replica), recent[0]!), null);
   assert.equal(await redis.zscore(keys.replicaBlocks(replica), old[0]!), null);
-  for (const key of [keys.replicaBlocks(replica), keys.replicaLoad(replica), keys.session(session)]) {
+  for (const key of [keys.replicaBlocks(replica), keys.replicaLoad(replica), keys.routedSession(session)]) {
     const ttl = await redis.pttl(key);
     assert.ok(ttl > 0, `${key} has a TTL (${ttl})`);
   }
@@ -186,7 +187,7 @@ test('hints survive a change of worker: a new selector sends a follow-up to the 
   const served = first.select(t1, views).endpoint;
   first.finished(t1, served, { kind: 'stopped' });
   first.close();
-  await waitFor(async () => (await redis.hget(keys.session(session), 'replica')) === served, {
+  await waitFor(async () => (await redis.hget(keys.routedSession(session), 'replica')) === served, {
     timeoutMs: 5_000,
     what: 'the first worker recorded its decision',
   });
