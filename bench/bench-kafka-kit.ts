@@ -1,5 +1,6 @@
 /** What the Kafka-level benches (hop, rebalance-pause) share: brokers, client libraries, pass-through codecs. */
 import { readFileSync } from 'node:fs';
+import { stackKafkaBrokers, type StackEndpoints } from '../shared/config/stack-endpoints.ts';
 import { librdkafkaInstalled } from '../shared/kafka/confluent/librdkafka-binding.ts';
 import type { KafkaClientName } from '../shared/kafka/kafka-client-name.ts';
 import type { KafkaClientPort } from '../shared/kafka/kafka-port.ts';
@@ -9,10 +10,10 @@ import type { RecordCodec } from '../shared/serde/record-codec.ts';
 /** KAFKA_BROKERS, else the local stack's broker. */
 export function benchBrokers(): string[] {
   if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS.split(',');
-  const endpoints = JSON.parse(readFileSync(new URL('../.kpo/endpoints.json', import.meta.url), 'utf8')) as {
-    kafkaBroker: string;
-  };
-  return [endpoints.kafkaBroker];
+  const endpoints = JSON.parse(
+    readFileSync(new URL('../.kpo/endpoints.json', import.meta.url), 'utf8'),
+  ) as StackEndpoints;
+  return [...stackKafkaBrokers(endpoints)];
 }
 
 /** CLIENTS (comma-separated), else both libraries where the librdkafka client is installed, else kafkajs. */

@@ -26,7 +26,9 @@ import { stackLayout } from '../../infra/stack/stack-layout.ts';
 import { redisService } from '../../infra/stack/redis-service.ts';
 import { findPrerequisites } from '../../infra/stack/prerequisites.ts';
 import { writeTestPipelineConfig } from '../../test/helpers/test-pipeline-config.ts';
-import { OutputLedger, type ChaosFigures } from './output-ledger.ts';
+import { OutputLedger, type ChaosFigures, type Window } from './output-ledger.ts';
+import { BrokerKill } from './broker-kill.ts';
+import { readStackEndpoints, stackKafkaBrokers } from '../../shared/config/stack-endpoints.ts';
 
 export interface ChaosOptions {
   readonly durationMs: number;
@@ -39,12 +41,25 @@ export interface ChaosOptions {
   readonly drainTimeoutMs: number;
   /** Restart the broker and Redis mid-run (default true). False where the services are shared (the test suite). */
   readonly restartServices?: boolean;
+  /**
+   * 'workers' (default): worker kills, model faults, garbage records and (restartServices) a broker and a Redis
+   * restart. 'broker': nothing but one broker of a 3-broker local stack, SIGKILLed at 30% of the run and
+   * started again at 65%.
+   */
+  readonly mode?: 'workers' | 'broker';
+  /** Broker mode: the environment of the local stack whose broker dies (KPO_HOME, ports). Default process.env. */
+  readonly stackEnv?: NodeJS.ProcessEnv;
+  /** Broker mode: the node killed, 1-based. Default 2. */
+  readonly brokerNode?: number;
+  /** Worker processes per stage. Default 2. */
+  readonly workersPerStage?: number;
   readonly log: (line: string) => void;
 }
 
 const PARTITIONS = 6;
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
+  const brokerKill = options.mode === 'broker' ? brokerKillOf(options) : undefined;
   const { env, config } = writeTestPipelineConfig(
     // A SIGKILLed worker leaves its group after the session timeout: 10 s instead of 30 s.
     {
@@ -56,12 +71,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   );
   const pipeline = await startLocalPipeline({
     model: 'sim',
-    workerEnv: env,
+    workerEnv: { ...env, ...(brokerKill ? { KAFKA_BROKERS: brokerKill.brokers.join(',') } : {}) },
     modelReplicas: 2,
-    replicas: Object.fromEntries(STAGE_NAMES.map((s) => [s, 2])),
+    replicas: Object.fromEntries(STAGE_NAMES.map((s) => [s, options.workersPerStage ?? 2])),
     log: (line) => options.log(line),
   });
-  const brokers = config.endpoints.kafkaBrokers ?? pipeline.config.endpoints.kafkaBrokers ?? [];
+  const brokers = pipeline.config.endpoints.kafkaBrokers ?? config.endpoints.kafkaBrokers ?? [];
   const kafka = createKafkaClient({ brokers: [...brokers], clientId: 'kpo-chaos', logLevel: 'nothing' });
   const codecs = await createMessageCodecs({
     schemaRegistryUrl: pipeline.config.endpoints.schemaRegistryUrl!,
@@ -103,19 +118,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     referenceIds.forEach((id, i) => reference.set(prompts[i]!, ledger.doneText(id) ?? ''));
     ledger.forget(referenceIds);
 
-    await setFaults(pipeline, { errorRate: 0.03, rateLimitRate: 0.02, cutRate: 0.05 });
+    if (!brokerKill) await setFaults(pipeline, { errorRate: 0.03, rateLimitRate: 0.02, cutRate: 0.05 });
     const chaos = new ChaosActions(pipeline, options.log);
     const stopAt = Date.now() + options.durationMs;
-    const actions = [
-      chaos.killLoop(options.killEveryMs, stopAt),
-      chaos.garbageLoop(kafka, stopAt),
-      ...(options.restartServices === false
-        ? []
-        : [
-            chaos.at(options.durationMs * 0.35, () => chaos.restartBroker()),
-            chaos.at(options.durationMs * 0.65, () => chaos.restartRedis()),
-          ]),
-    ];
+    const actions = brokerKill
+      ? [brokerSteps(brokerKill.kill, options.durationMs, options.log)]
+      : [
+          chaos.killLoop(options.killEveryMs, stopAt),
+          chaos.garbageLoop(kafka, stopAt),
+          ...(options.restartServices === false
+            ? []
+            : [
+                chaos.at(options.durationMs * 0.35, () => chaos.restartBroker()),
+                chaos.at(options.durationMs * 0.65, () => chaos.restartRedis()),
+              ]),
+        ];
     const sentIds: string[] = [];
     for (let i = 0; Date.now() < stopAt; i++) {
       const prompt = prompts[i % prompts.length]!;
@@ -126,7 +143,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       await sleep(1_000 / options.rate);
     }
     await Promise.allSettled(actions);
-    await setFaults(pipeline, { errorRate: 0, rateLimitRate: 0, cutRate: 0 });
+    if (!brokerKill) await setFaults(pipeline, { errorRate: 0, rateLimitRate: 0, cutRate: 0 });
     options.log(`sent ${sentIds.length}; waiting for their ends`);
     await ledger.waitForTerminals(sentIds, options.drainTimeoutMs).catch(() => undefined);
     return ledger.figures(sentIds, {
@@ -134,11 +151,38 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       failedWorkerStarts: chaos.failedStarts,
       brokerRestart: chaos.brokerRestart,
       redisRestart: chaos.redisRestart,
+      ...(brokerKill?.kill.down
+        ? { brokerKill: { down: brokerKill.kill.down, rejoin: brokerKill.kill.rejoin } }
+        : {}),
     });
   } finally {
     await reader.close().catch(() => undefined);
     await Promise.all(producers.map((p) => p.close().catch(() => undefined)));
     await pipeline.stop();
+  }
+}
+
+/** Broker mode's victim and the whole cluster's bootstrap list, from the stack's endpoints file. */
+function brokerKillOf(options: ChaosOptions): { kill: BrokerKill; brokers: readonly string[] } {
+  const stackEnv = options.stackEnv ?? process.env;
+  const endpoints = readStackEndpoints(stackEnv);
+  if (endpoints === undefined) {
+    throw new Error('broker mode needs the local stack running: npm run stack -- up --brokers 3');
+  }
+  const brokers = stackKafkaBrokers(endpoints);
+  const kill = new BrokerKill(stackLayout(stackEnv), brokers.length, options.brokerNode ?? 2, options.log);
+  return { kill, brokers };
+}
+
+/** SIGKILL at 30% of the run, start again at 65%: both steps' recovery is judged from the output topic. */
+async function brokerSteps(kill: BrokerKill, durationMs: number, log: (line: string) => void): Promise<void> {
+  try {
+    await sleep(durationMs * 0.3);
+    await kill.kill();
+    await sleep(durationMs * 0.35);
+    await kill.restart();
+  } catch (error) {
+    log(`broker step failed: ${String(error)}`);
   }
 }
 
@@ -206,11 +250,6 @@ async function setFaults(pipeline: LocalPipeline, faults: Record<string, number>
       }),
     ),
   );
-}
-
-export interface Window {
-  readonly startMs: number;
-  readonly endMs: number;
 }
 
 /** How long after the run a killed worker's supervisor keeps starting it again. */

@@ -23,9 +23,19 @@ export interface ChaosFigures {
   readonly failed_worker_starts: number;
   readonly broker_restart_recovery_s: number | null;
   readonly redis_restart_failed: number | null;
+  /** Broker mode: seconds from a broker's SIGKILL until requests were back at steady latency. */
+  readonly broker_kill_recovery_s?: number | null;
+  /** Broker mode: seconds from the killed broker's restart until requests were back at steady latency. */
+  readonly broker_rejoin_recovery_s?: number | null;
+  /** Broker mode: requests that ended done while the broker was down (the pipeline kept serving). */
+  readonly done_while_broker_down?: number;
+  /** Broker mode: seconds from the SIGKILL until the restart began. */
+  readonly broker_down_s?: number;
+  /** Broker mode: seconds the restarted broker took to answer again (null: it did not come back). */
+  readonly broker_back_s?: number | null;
 }
 
-interface Window {
+export interface Window {
   readonly startMs: number;
   readonly endMs: number;
 }
@@ -107,6 +117,8 @@ export class OutputLedger {
       failedWorkerStarts: number;
       brokerRestart: Window | undefined;
       redisRestart: Window | undefined;
+      /** Broker mode: the killed broker's down time and its restart. */
+      brokerKill?: { readonly down: Window; readonly rejoin: Window | undefined };
     },
   ): ChaosFigures {
     const records = requestIds.map((id) => this.requests.get(id)!).filter((r) => r !== undefined);
@@ -124,6 +136,9 @@ export class OutputLedger {
       if (record.terminalSeqs.size > 1) multiTerminal += 1;
       if (terminal === undefined) {
         lost += 1;
+        this.note(
+          `no end: a request sent at ${new Date(record.sentAtMs).toISOString()} (${record.events.size} events seen)`,
+        );
         continue;
       }
       if (terminal.resumes > 0) resumed += 1;
@@ -148,9 +163,39 @@ export class OutputLedger {
       kills: chaos.kills,
       failed_worker_starts: chaos.failedWorkerStarts,
       broker_restart_recovery_s: chaos.brokerRestart
-        ? this.recoverySeconds(records, chaos.brokerRestart)
+        ? this.recoverySeconds(records, 'broker restart', chaos.brokerRestart.startMs)
         : null,
       redis_restart_failed: chaos.redisRestart ? this.failedDuring(records, chaos.redisRestart) : null,
+      ...(chaos.brokerKill ? this.brokerKillFigures(records, chaos.brokerKill) : {}),
+    };
+  }
+
+  private brokerKillFigures(
+    records: readonly RequestRecord[],
+    kill: { readonly down: Window; readonly rejoin: Window | undefined },
+  ): Partial<ChaosFigures> {
+    const { down, rejoin } = kill;
+    return {
+      // Both steps are judged against the latency before the kill; the first only up to the restart.
+      broker_kill_recovery_s: this.recoverySeconds(
+        records,
+        'broker kill',
+        down.startMs,
+        down.startMs,
+        down.endMs,
+      ),
+      broker_rejoin_recovery_s: rejoin
+        ? this.recoverySeconds(records, 'broker rejoin', rejoin.startMs, down.startMs)
+        : null,
+      done_while_broker_down: records.filter(
+        (r) =>
+          r.endedAtMs !== undefined &&
+          r.endedAtMs >= down.startMs &&
+          r.endedAtMs < down.endMs &&
+          this.terminalOf(r)?.type === 'done',
+      ).length,
+      broker_down_s: Math.round((down.endMs - down.startMs) / 100) / 10,
+      broker_back_s: rejoin ? Math.round((rejoin.endMs - rejoin.startMs) / 100) / 10 : null,
     };
   }
 
@@ -168,32 +213,38 @@ export class OutputLedger {
   }
 
   /**
-   * Seconds from the start of the restart until requests are back at steady latency: skip the requests that
-   * were still served at steady latency while the broker shut down, then find the first request that was
-   * not; recovery is where the first run of five in a row ending done within twice the median latency before
-   * the restart begins after it (0 when the restart slowed no request).
+   * Seconds from `startMs` (a step: the broker restart, kill or rejoin) until requests are back at steady
+   * latency: skip the requests that were still served at steady latency after the step, then find the first
+   * request that was not; recovery is where the first run of five in a row ending done within twice the median
+   * latency before `baselineBeforeMs` begins after it (0 when the step slowed no request). Only requests sent
+   * before `untilMs` (the next step) count; null when no run of five recovered in that time.
    */
-  private recoverySeconds(records: readonly RequestRecord[], restart: Window): number | null {
+  private recoverySeconds(
+    records: readonly RequestRecord[],
+    step: string,
+    startMs: number,
+    baselineBeforeMs = startMs,
+    untilMs = Infinity,
+  ): number | null {
     const latency = (r: RequestRecord) => (r.endedAtMs === undefined ? Infinity : r.endedAtMs - r.sentAtMs);
     const before = records
-      .filter((r) => r.sentAtMs < restart.startMs && this.terminalOf(r)?.type === 'done')
+      .filter((r) => r.sentAtMs < baselineBeforeMs && this.terminalOf(r)?.type === 'done')
       .map(latency)
       .sort((a, b) => a - b);
     const median = before[Math.floor(before.length / 2)];
     if (median === undefined) return null;
     const after = records
-      .filter((r) => r.sentAtMs >= restart.startMs)
+      .filter((r) => r.sentAtMs >= startMs && r.sentAtMs < untilMs)
       .sort((a, b) => a.sentAtMs - b.sentAtMs);
     const steady = (r: RequestRecord) => this.terminalOf(r)?.type === 'done' && latency(r) <= 2 * median;
     const firstSlow = after.findIndex((r) => !steady(r));
     this.note(
-      `broker restart: median latency before ${Math.round(median)} ms; of ${after.length} requests sent after it began, ` +
+      `${step}: median latency before ${Math.round(median)} ms; of ${after.length} requests sent after it began, ` +
         `${after.filter((r) => !steady(r)).length} were slower than twice that`,
     );
     if (firstSlow === -1) return 0;
     for (let i = firstSlow + 1; i + 5 <= after.length; i++) {
-      if (after.slice(i, i + 5).every(steady))
-        return Math.round((after[i]!.sentAtMs - restart.startMs) / 100) / 10;
+      if (after.slice(i, i + 5).every(steady)) return Math.round((after[i]!.sentAtMs - startMs) / 100) / 10;
     }
     return null;
   }

@@ -4,8 +4,9 @@
  */
 import { stackDown, stackStatus, stackUp } from './local-stack.ts';
 import { KpoError } from '../../shared/errors/kpo-error.ts';
+import { stackKafkaBrokers, type StackEndpoints } from '../../shared/config/stack-endpoints.ts';
 
-const USAGE = 'usage: npm run stack -- up|down|status [--json]';
+const USAGE = 'usage: npm run stack -- up [--brokers N] | down | status [--json]';
 
 async function main(argv: readonly string[]): Promise<number> {
   const command = argv[0];
@@ -13,7 +14,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const log = (line: string): void => console.log(`stack: ${line}`);
   switch (command) {
     case 'up': {
-      const result = await stackUp(log);
+      const brokers = brokersFlag(argv);
+      const result = await stackUp(log, brokers === undefined ? {} : { brokers });
       if (json) console.log(JSON.stringify(result));
       else if (result.started.length === 0) log(`already running (${result.readyMs} ms)`);
       else log(`ready in ${(result.readyMs / 1000).toFixed(1)} s (started: ${result.started.join(', ')})`);
@@ -43,12 +45,20 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function printEndpoints(endpoints: {
-  kafkaBroker: string;
-  schemaRegistryUrl: string;
-  redisUrl: string;
-}): void {
-  console.log(`KAFKA_BROKERS=${endpoints.kafkaBroker}`);
+/** `--brokers N` (Kafka nodes: 1, or 3 for a cluster that survives losing one), else undefined. */
+function brokersFlag(argv: readonly string[]): number | undefined {
+  const at = argv.indexOf('--brokers');
+  if (at === -1) return undefined;
+  const value = argv[at + 1];
+  const brokers = Number(value);
+  if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) {
+    throw new KpoError('KPO_CONFIG_INVALID', `--brokers ${value ?? ''}: expected a whole number from 1 to 9`);
+  }
+  return brokers;
+}
+
+function printEndpoints(endpoints: StackEndpoints): void {
+  console.log(`KAFKA_BROKERS=${stackKafkaBrokers(endpoints).join(',')}`);
   console.log(`SCHEMA_REGISTRY_URL=${endpoints.schemaRegistryUrl}`);
   console.log(`REDIS_URL=${endpoints.redisUrl}`);
 }

@@ -1,7 +1,8 @@
 /**
- * Apache Kafka 4.x as a single combined broker+controller (KRaft) on loopback.
- * Storage is formatted fresh on every start: the local stack is for tests and
- * demos, and a clean cluster id avoids stale-metadata surprises.
+ * Apache Kafka 4.x (KRaft) on loopback: one combined broker+controller, or a
+ * cluster of several. Storage is formatted fresh on every start: the local
+ * stack is for tests and demos, and a clean cluster id avoids stale-metadata
+ * surprises.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,18 +11,46 @@ import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { LocalService } from './local-service.ts';
-import type { StackLayout } from './stack-layout.ts';
+import type { ServiceName, StackLayout } from './stack-layout.ts';
 import { startDetached } from './service-process.ts';
 
 const run = promisify(execFile);
 
-export function kafkaService(layout: StackLayout): LocalService {
-  const { kafka: port, kafkaController: controllerPort } = layout.ports;
-  const dataDir = layout.dataDir('kafka');
+/** How a node's storage is formatted and what its quorum is: one node alone, or one of a static quorum. */
+interface KafkaCluster {
+  readonly nodes: number;
+  readonly clusterId: string;
+}
+
+/**
+ * The Kafka nodes of the stack. One node (the default) is broker and controller of its own. Several nodes
+ * (`up --brokers 3`) are each broker and controller, a static 3-voter quorum: any one of them may die and the
+ * cluster keeps a controller majority and two in-sync replicas of every partition (replication factor 3,
+ * min.insync.replicas 2), so acks=all producers keep writing. Three combined JVMs rather than 1 controller +
+ * 3 brokers: one JVM fewer on a small machine, and the same config for every node.
+ */
+export function kafkaServices(layout: StackLayout, nodes: number): LocalService[] {
+  // A base64 UUID, as StorageTool random-uuid prints, without a second JVM start; shared by every node.
+  const cluster = {
+    nodes,
+    clusterId: Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url'),
+  };
+  return Array.from({ length: nodes }, (_, index) => kafkaNode(layout, cluster, index));
+}
+
+/** The stack's name for Kafka node `index` (0-based): kafka, kafka-2, kafka-3, … */
+export function kafkaNodeName(index: number): ServiceName {
+  return index === 0 ? 'kafka' : `kafka-${index + 1}`;
+}
+
+function kafkaNode(layout: StackLayout, cluster: KafkaCluster, index: number): LocalService {
+  const name = kafkaNodeName(index);
+  const { client: port } = layout.kafkaNodePorts(index);
+  const dataDir = layout.dataDir(name);
   const configDir = join(dataDir, 'config');
   const classpath = join(layout.kafkaLibs, '*');
   return {
-    name: 'kafka',
+    name,
     port,
     endpoint: `127.0.0.1:${port}`,
     version: layout.versions.kafka,
@@ -29,11 +58,9 @@ export function kafkaService(layout: StackLayout): LocalService {
       rmSync(dataDir, { recursive: true, force: true });
       mkdirSync(configDir, { recursive: true });
       const serverProperties = join(configDir, 'server.properties');
-      writeFileSync(serverProperties, serverConfig(port, controllerPort, join(dataDir, 'logs')));
+      writeFileSync(serverProperties, serverConfig(layout, cluster, index, join(dataDir, 'logs')));
       const log4j = join(configDir, 'log4j2.properties');
       writeFileSync(log4j, LOG4J2_CONFIG);
-      // A base64 UUID, as StorageTool random-uuid prints, without a second JVM start.
-      const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
       await run(
         prerequisites.kafkaJava,
         [
@@ -42,9 +69,10 @@ export function kafkaService(layout: StackLayout): LocalService {
           `-Dlog4j2.configurationFile=${log4j}`,
           'kafka.tools.StorageTool',
           'format',
-          '--standalone',
+          // A single node bootstraps its own quorum; several nodes name their voters in the config.
+          ...(cluster.nodes === 1 ? ['--standalone'] : []),
           // One argument: a base64url id can start with "-", which argparse would take for an option.
-          `--cluster-id=${clusterId}`,
+          `--cluster-id=${cluster.clusterId}`,
           '-c',
           serverProperties,
         ],
@@ -64,8 +92,8 @@ export function kafkaService(layout: StackLayout): LocalService {
           'kafka.Kafka',
           serverProperties,
         ],
-        logFile: layout.logFile('kafka'),
-        pidFile: layout.pidFile('kafka'),
+        logFile: layout.logFile(name),
+        pidFile: layout.pidFile(name),
       });
     },
     async probe(timeoutMs) {
@@ -80,8 +108,8 @@ export function kafkaService(layout: StackLayout): LocalService {
       const admin = kafka.admin();
       try {
         await admin.connect();
-        const cluster = await admin.describeCluster();
-        return cluster.brokers.length > 0;
+        const described = await admin.describeCluster();
+        return described.brokers.some((broker) => broker.port === port);
       } catch {
         return false;
       } finally {
@@ -91,11 +119,23 @@ export function kafkaService(layout: StackLayout): LocalService {
   };
 }
 
-function serverConfig(port: number, controllerPort: number, logDir: string): string {
-  return `# Written by infra/stack (kpo local stack). Single node, loopback only.
+function serverConfig(layout: StackLayout, cluster: KafkaCluster, index: number, logDir: string): string {
+  const { client: port, controller: controllerPort } = layout.kafkaNodePorts(index);
+  const voters = Array.from(
+    { length: cluster.nodes },
+    (_, i) => `${i + 1}@127.0.0.1:${layout.kafkaNodePorts(i).controller}`,
+  ).join(',');
+  const quorum =
+    cluster.nodes === 1
+      ? `controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}`
+      : `controller.quorum.voters=${voters}`;
+  // Replicas of every topic, internal ones included: all nodes, at most 3; one may be down for writes to go on.
+  const replicas = Math.min(cluster.nodes, 3);
+  const minInsync = Math.max(1, replicas - 1);
+  return `# Written by infra/stack (kpo local stack). Node ${index + 1} of ${cluster.nodes}, loopback only.
 process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}
+node.id=${index + 1}
+${quorum}
 listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
 advertised.listeners=PLAINTEXT://127.0.0.1:${port}
 controller.listener.names=CONTROLLER
@@ -103,13 +143,14 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${logDir}
 num.partitions=6
-default.replication.factor=1
-offsets.topic.replication.factor=1
+default.replication.factor=${replicas}
+min.insync.replicas=${minInsync}
+offsets.topic.replication.factor=${replicas}
 offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=${replicas}
+transaction.state.log.min.isr=${minInsync}
+share.coordinator.state.topic.replication.factor=${replicas}
+share.coordinator.state.topic.min.isr=${minInsync}
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.retention.hours=24

@@ -4,11 +4,12 @@
  * returns only when every service answers, and on failure stops what it started.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { stackEndpointsPath, type StackEndpoints } from '../../shared/config/stack-endpoints.ts';
 import { findPrerequisites } from './prerequisites.ts';
 import { fetchDistributions } from './fetch-distributions.ts';
 import { fetchRedisServer } from './redis-binary.ts';
-import { kafkaService } from './kafka-service.ts';
+import { kafkaServices } from './kafka-service.ts';
 import { registryService } from './registry-service.ts';
 import { redisService } from './redis-service.ts';
 import { waitUntilReady, type LocalService } from './local-service.ts';
@@ -39,13 +40,49 @@ export interface UpResult {
   readonly startMs: Readonly<Record<string, number>>;
 }
 
-function services(layout: StackLayout): LocalService[] {
-  return [kafkaService(layout), registryService(layout), redisService(layout)];
+export interface UpOptions {
+  /** Kafka nodes (`--brokers`). Default: as many as the running stack has, else 1. */
+  readonly brokers?: number;
+  /** Where the stack lives and its ports (KPO_HOME, KPO_*_PORT). Default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Start only these services (a test that brings its own Kafka cluster next to the shared registry/Redis). */
+  readonly only?: readonly ('kafka' | 'registry' | 'redis')[];
 }
 
-export async function stackUp(log: (line: string) => void = () => undefined): Promise<UpResult> {
+function services(layout: StackLayout, kafkaNodes: number): LocalService[] {
+  return [...kafkaServices(layout, kafkaNodes), registryService(layout), redisService(layout)];
+}
+
+/** How many Kafka nodes the stack last started (1 when it never recorded a number). */
+function recordedKafkaNodes(layout: StackLayout): number {
+  try {
+    const nodes = Number(readFileSync(layout.kafkaNodesFile, 'utf8').trim());
+    return Number.isInteger(nodes) && nodes > 0 ? nodes : 1;
+  } catch {
+    return 1;
+  }
+}
+
+const isKafkaNode = (service: LocalService): boolean => service.name.startsWith('kafka');
+const serviceKind = (service: LocalService): 'kafka' | 'registry' | 'redis' =>
+  isKafkaNode(service) ? 'kafka' : service.name === 'registry' ? 'registry' : 'redis';
+
+export async function stackUp(
+  log: (line: string) => void = () => undefined,
+  options: UpOptions = {},
+): Promise<UpResult> {
   const began = Date.now();
-  const layout = stackLayout();
+  const env = options.env ?? process.env;
+  const layout = stackLayout(env);
+  const running = recordedKafkaNodes(layout);
+  const kafkaNodes = options.brokers ?? running;
+  const firstNodePid = readPid(layout.pidFile('kafka'));
+  if (kafkaNodes !== running && firstNodePid !== undefined && isAlive(firstNodePid)) {
+    throw new KpoError(
+      'KPO_STACK_START',
+      `the stack runs ${running} Kafka broker(s), not ${kafkaNodes}. Fix: \`npm run stack -- down\` first`,
+    );
+  }
   const prerequisites = findPrerequisites(layout);
   mkdirSync(layout.home, { recursive: true });
   const downloaded = await fetchDistributions(layout, prerequisites);
@@ -59,20 +96,28 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
       `no redis-server on PATH: unpacked redis-server ${layout.versions.redisBinary} from the embedded-redis jar (${Date.now() - redisFetchStarted} ms)`,
     );
 
-  const all = services(layout);
-  const toStart: LocalService[] = [];
-  for (const service of all) {
+  const all = services(layout, kafkaNodes);
+  const wanted = all.filter((s) => options.only?.includes(serviceKind(s)) ?? true);
+  let toStart: LocalService[] = [];
+  for (const service of wanted) {
     const pid = readPid(layout.pidFile(service.name));
     if (pid !== undefined && isAlive(pid) && (await service.probe(2_000))) continue;
-    if (pid !== undefined) await stopProcess(layout.pidFile(service.name)); // stale or half-started: restart it
+    toStart.push(service);
+  }
+  // A cluster starts as a whole: a node formatted anew could not join the others' cluster id.
+  if (toStart.some(isKafkaNode))
+    toStart = [...wanted.filter(isKafkaNode), ...toStart.filter((s) => !isKafkaNode(s))];
+  for (const service of toStart) {
+    if (readPid(layout.pidFile(service.name)) !== undefined) await stopProcess(layout.pidFile(service.name)); // stale or half-started
     if (!(await portIsFree(service.port))) {
       throw new KpoError(
         'KPO_STACK_START',
-        `port ${service.port} for ${service.name} is taken by a process the stack did not start. Fix: stop it, or set KPO_${service.name === 'registry' ? 'REGISTRY' : service.name.toUpperCase()}_PORT to a free port`,
+        `port ${service.port} for ${service.name} is taken by a process the stack did not start. Fix: stop it, or set ${portVariable(service)} to a free port`,
       );
     }
-    toStart.push(service);
   }
+  mkdirSync(dirname(layout.kafkaNodesFile), { recursive: true });
+  writeFileSync(layout.kafkaNodesFile, String(kafkaNodes));
 
   const startMs: Record<string, number> = {};
   try {
@@ -90,13 +135,15 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
     throw error;
   }
 
-  const [kafka, registry, redis] = all;
+  const kafka = all.filter(isKafkaNode);
+  const [registry, redis] = all.filter((s) => !isKafkaNode(s));
   const endpoints: StackEndpoints = {
-    kafkaBroker: kafka!.endpoint,
+    kafkaBroker: kafka[0]!.endpoint,
+    ...(kafka.length > 1 ? { kafkaBrokers: kafka.map((node) => node.endpoint) } : {}),
     schemaRegistryUrl: registry!.endpoint,
     redisUrl: redis!.endpoint,
   };
-  writeFileSync(stackEndpointsPath(), `${JSON.stringify(endpoints, null, 2)}\n`);
+  writeFileSync(stackEndpointsPath(env), `${JSON.stringify(endpoints, null, 2)}\n`);
   return {
     endpoints,
     started: toStart.map((s) => s.name),
@@ -107,18 +154,22 @@ export async function stackUp(log: (line: string) => void = () => undefined): Pr
   };
 }
 
-export async function stackDown(log: (line: string) => void = () => undefined): Promise<void> {
-  const layout = stackLayout();
-  for (const service of services(layout).reverse()) {
+export async function stackDown(
+  log: (line: string) => void = () => undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const layout = stackLayout(env);
+  for (const service of services(layout, recordedKafkaNodes(layout)).reverse()) {
     if (await stopProcess(layout.pidFile(service.name))) log(`${service.name} stopped`);
   }
-  rmSync(stackEndpointsPath(), { force: true });
+  rmSync(layout.kafkaNodesFile, { force: true });
+  rmSync(stackEndpointsPath(env), { force: true });
 }
 
-export async function stackStatus(): Promise<ServiceStatus[]> {
-  const layout = stackLayout();
+export async function stackStatus(env: NodeJS.ProcessEnv = process.env): Promise<ServiceStatus[]> {
+  const layout = stackLayout(env);
   return Promise.all(
-    services(layout).map(async (service) => {
+    services(layout, recordedKafkaNodes(layout)).map(async (service) => {
       const pid = readPid(layout.pidFile(service.name));
       const running = pid !== undefined && isAlive(pid);
       return {
@@ -132,6 +183,13 @@ export async function stackStatus(): Promise<ServiceStatus[]> {
       };
     }),
   );
+}
+
+function portVariable(service: LocalService): string {
+  if (service.name === 'kafka') return 'KPO_KAFKA_PORT';
+  if (isKafkaNode(service))
+    return `KPO_KAFKA_PORT (node ${service.name.slice('kafka-'.length)} uses it + 2 per node)`;
+  return `KPO_${service.name.toUpperCase()}_PORT`;
 }
 
 function residentMiB(pid: number): number | undefined {

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, stackHome } from '../../shared/config/stack-endpoints.ts';
 
-export type ServiceName = 'kafka' | 'registry' | 'redis';
-export const SERVICE_NAMES: readonly ServiceName[] = ['kafka', 'registry', 'redis'];
+/** 'kafka' is the first Kafka node; a multi-node cluster adds 'kafka-2', 'kafka-3', … */
+export type ServiceName = 'kafka' | `kafka-${number}` | 'registry' | 'redis';
 
 export interface StackLayout {
   readonly home: string;
@@ -30,17 +30,23 @@ export interface StackLayout {
     /** Redis. Env KPO_REDIS_PORT. Default 16379. */
     readonly redis: number;
   };
+  /** Client and controller ports of Kafka node `index` (0-based): the configured pair, then +2 per node. */
+  kafkaNodePorts(index: number): { readonly client: number; readonly controller: number };
+  /** Where `up` records how many Kafka nodes it started, so `down`/`status` see the whole cluster. */
+  readonly kafkaNodesFile: string;
   dataDir(service: ServiceName): string;
   logFile(service: ServiceName): string;
   pidFile(service: ServiceName): string;
 }
 
 export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
-  const home = stackHome();
+  const home = stackHome(env);
   const pomPath = join(PROJECT_ROOT, 'infra', 'maven', 'pom.xml');
   const versions = readVersions(pomPath);
   // KPO_DIST lets several stack homes share one download.
   const distDir = env.KPO_DIST ?? join(home, 'dist');
+  const kafkaPort = port(env.KPO_KAFKA_PORT, 19092, 'KPO_KAFKA_PORT');
+  const controllerPort = port(env.KPO_KAFKA_CONTROLLER_PORT, 19093, 'KPO_KAFKA_CONTROLLER_PORT');
   return {
     home,
     distDir,
@@ -50,8 +56,8 @@ export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
     pomPath,
     versions,
     ports: {
-      kafka: port(env.KPO_KAFKA_PORT, 19092, 'KPO_KAFKA_PORT'),
-      kafkaController: port(env.KPO_KAFKA_CONTROLLER_PORT, 19093, 'KPO_KAFKA_CONTROLLER_PORT'),
+      kafka: kafkaPort,
+      kafkaController: controllerPort,
       registry: port(env.KPO_REGISTRY_PORT, 18081, 'KPO_REGISTRY_PORT'),
       registryManagement: port(
         env.KPO_REGISTRY_MANAGEMENT_PORT,
@@ -60,6 +66,8 @@ export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
       ),
       redis: port(env.KPO_REDIS_PORT, 16379, 'KPO_REDIS_PORT'),
     },
+    kafkaNodePorts: (index) => ({ client: kafkaPort + 2 * index, controller: controllerPort + 2 * index }),
+    kafkaNodesFile: join(home, 'run', 'kafka-nodes'),
     dataDir: (service) => join(home, 'data', service),
     logFile: (service) => join(home, 'logs', `${service}.log`),
     pidFile: (service) => join(home, 'run', `${service}.pid`),

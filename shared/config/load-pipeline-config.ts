@@ -12,7 +12,7 @@ import { compileOptions } from '../options/compile-options.ts';
 import { deepFreeze } from '../options/deep-freeze.ts';
 import { pipelineConfigSchema, type PipelineConfig } from './pipeline-config-schema.ts';
 import { applyKafkaEnv, KAFKA_ENV_NAMES } from '../kafka/kafka-connection-schema.ts';
-import { readStackEndpoints } from './stack-endpoints.ts';
+import { readStackEndpoints, stackKafkaBrokers } from './stack-endpoints.ts';
 
 export const DEFAULT_CONFIG_PATH = 'pipeline.yaml';
 
@@ -127,7 +127,7 @@ function withStackEndpoints(config: PipelineConfig): PipelineConfig {
     ...config,
     endpoints: {
       ...e,
-      kafkaBrokers: e.kafkaBrokers ?? [stack.kafkaBroker],
+      kafkaBrokers: e.kafkaBrokers ?? [...stackKafkaBrokers(stack)],
       schemaRegistryUrl: e.schemaRegistryUrl ?? stack.schemaRegistryUrl,
       redisUrl: e.redisUrl ?? stack.redisUrl,
     },

@@ -78,8 +78,11 @@ export const topicsSchema = z
   .object({
     /** Partitions of every pipeline topic (equal counts keep a session on one partition number). Default 6. */
     partitions: positiveInt.default(6),
-    /** Replication factor when kpo creates topics. Default 1 (the local stack has one broker). */
-    replicationFactor: positiveInt.default(1),
+    /**
+     * Replication factor when kpo creates topics. Default: the cluster's default.replication.factor (the local
+     * stack: 1, or 3 with `--brokers 3`, whose min.insync.replicas is 2; managed clusters: usually 3).
+     */
+    replicationFactor: positiveInt.optional(),
     prompts: z.string().min(1).default('llm.prompts'),
     rag: z.string().min(1).default('llm.rag'),
     assembled: z.string().min(1).default('llm.assembled'),

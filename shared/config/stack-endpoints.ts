@@ -7,7 +7,10 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface StackEndpoints {
+  /** The first Kafka node (the only one of a single-node stack). */
   readonly kafkaBroker: string;
+  /** Every Kafka node of the stack (`up --brokers 3`); absent in files written before multi-node stacks. */
+  readonly kafkaBrokers?: readonly string[];
   readonly schemaRegistryUrl: string;
   readonly redisUrl: string;
 }
@@ -16,16 +19,21 @@ export interface StackEndpoints {
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The git-ignored folder that holds downloads, data, logs and endpoints. Env KPO_HOME overrides. */
-export function stackHome(): string {
-  return process.env.KPO_HOME ?? join(PROJECT_ROOT, '.kpo');
+export function stackHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KPO_HOME ?? join(PROJECT_ROOT, '.kpo');
 }
 
-export function stackEndpointsPath(): string {
-  return join(stackHome(), 'endpoints.json');
+export function stackEndpointsPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(stackHome(env), 'endpoints.json');
 }
 
-export function readStackEndpoints(): StackEndpoints | undefined {
-  const path = stackEndpointsPath();
+/** Bootstrap servers of the stack: every node. */
+export function stackKafkaBrokers(endpoints: StackEndpoints): readonly string[] {
+  return endpoints.kafkaBrokers ?? [endpoints.kafkaBroker];
+}
+
+export function readStackEndpoints(env: NodeJS.ProcessEnv = process.env): StackEndpoints | undefined {
+  const path = stackEndpointsPath(env);
   if (!existsSync(path)) return undefined;
   return JSON.parse(readFileSync(path, 'utf8')) as StackEndpoints;
 }

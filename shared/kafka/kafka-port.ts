@@ -144,7 +144,7 @@ export interface ProducerPort {
 export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
-  /** Default 1. */
+  /** Default: the cluster's default.replication.factor. */
   readonly replicationFactor?: number;
   readonly config?: Readonly<Record<string, string>>;
 }

@@ -12,6 +12,7 @@ export const kafkajsStyleTopics = (specs: readonly TopicSpec[]): KafkajsStyleTop
   specs.map((spec) => ({
     topic: spec.topic,
     numPartitions: spec.partitions,
-    replicationFactor: spec.replicationFactor ?? 1,
+    // -1: the cluster's default.replication.factor (both clients send a CreateTopics version that allows it).
+    replicationFactor: spec.replicationFactor ?? -1,
     configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
   }));

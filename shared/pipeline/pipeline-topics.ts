@@ -33,6 +33,6 @@ export function pipelineTopicSpecs(config: PipelineConfig): TopicSpec[] {
   return [...new Set([...names, ...deadLetters])].map((topic) => ({
     topic,
     partitions: t.partitions,
-    replicationFactor: t.replicationFactor,
+    ...(t.replicationFactor === undefined ? {} : { replicationFactor: t.replicationFactor }),
   }));
 }

@@ -7,6 +7,7 @@
 import type { ServiceEndpoints } from '../helpers/services.ts';
 import { stackDown, stackStatus, stackUp } from '../../infra/stack/local-stack.ts';
 import { containerRuntimeAvailable, startContainers } from './containers.ts';
+import { stackKafkaBrokers } from '../../shared/config/stack-endpoints.ts';
 
 export interface ResolvedServices {
   readonly endpoints: ServiceEndpoints;
@@ -39,7 +40,7 @@ export async function resolveServices(env: NodeJS.ProcessEnv = process.env): Pro
   const up = await stackUp((line) => console.log(`[setup] stack: ${line}`));
   return {
     endpoints: {
-      kafkaBrokers: [up.endpoints.kafkaBroker],
+      kafkaBrokers: stackKafkaBrokers(up.endpoints),
       schemaRegistryUrl: up.endpoints.schemaRegistryUrl,
       redisUrl: up.endpoints.redisUrl,
     },
