@@ -6,6 +6,7 @@
  * so at batch N the server makes N / (a + b·N) tokens per ms.
  * Last line: one JSON object.   npm run bench:batching
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { compileSimOptions } from '../infra/model-sim/sim-options.ts';
 import { spawnSimReplica } from '../infra/model-sim/spawn-replica.ts';
@@ -50,7 +51,7 @@ async function closedLoop(total: number, call: (request: GenerationRequest) => P
     Array.from({ length: CLIENTS }, async () => {
       while (next < total) {
         const id = next++;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * THINK_MS));
+        await sleep(Math.random() * THINK_MS);
         const generated = await call({
           requestId: `bench-${id}`,
           model: defaults.modelName,

@@ -30,6 +30,7 @@
  * The runtime runs a pass-through handler with high concurrency: a hop's throughput is bounded by
  * concurrency / produce round trip, since each handler awaits the broker's ack of its output.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   benchBrokers,
   benchClients,
@@ -58,8 +59,6 @@ const PARTITIONS = 3;
 /** The request ID both paths write: the first 16 bytes of the value. */
 const requestIdOf = (value: Buffer | null): string => value?.subarray(0, 16).toString('latin1') ?? '';
 const ONLY = process.env.ONLY;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

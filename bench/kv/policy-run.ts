@@ -7,6 +7,7 @@
  * arriving in a fixed order (which would hand round-robin an accidental
  * session affinity when the session count is a multiple of the replicas).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import type { GenerationEvent, GenerationRequest } from '../../shared/model/types.ts';
 import { flatPrompt } from '../../shared/model/prompt-format.ts';
@@ -118,7 +119,7 @@ export async function runPolicy(
   async function runner(): Promise<void> {
     for (let next = takeEarliest(); next !== undefined; next = takeEarliest()) {
       const wait = next.at - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0) await sleep(wait);
       await runTurn(next.session);
       if (!next.session.done) {
         ready.push({ session: next.session, at: performance.now() + random() * 2 * settings.meanThinkMs });

@@ -5,6 +5,7 @@
  * apart; throughput is the difference). Never throws for one stage's trouble:
  * what could not be learned is null and the reason is in errors.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PipelineConfig } from '../../shared/config/pipeline-config-schema.ts';
 import { graphNodes } from '../../shared/pipeline/pipeline-graph.ts';
 import type { AdminPort } from '../../shared/kafka/kafka-port.ts';
@@ -81,7 +82,7 @@ export async function runStatus(options: StatusOptions): Promise<StatusReport> {
     ),
     scrapeAll(endpoints, timeoutMs),
   ]);
-  await new Promise((resolve) => setTimeout(resolve, sampleMs));
+  await sleep(sampleMs);
   const second = await scrapeAll(endpoints, timeoutMs);
 
   const stages = options.stages.map((target, index): StageStatus => {

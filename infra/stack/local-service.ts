@@ -1,7 +1,7 @@
 /** One service of the local stack: how to start it and how to tell it answers. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Prerequisites } from './prerequisites.ts';
 import type { ServiceName, StackLayout } from './stack-layout.ts';
-import { sleep } from './service-process.ts';
 import { serviceDidNotStart } from './stack-error.ts';
 
 export interface LocalService {

@@ -5,8 +5,9 @@
  * endpoint when there is one (fallback). Once a token went out the stream is
  * never replayed: a later failure ends it with the error.
  */
-import { DelegateBackoff, ExponentialBackoff, handleWhen, retry, type IRetryBackoffContext } from 'cockatiel';
+import { DelegateBackoff, handleWhen, retry, type IRetryBackoffContext } from 'cockatiel';
 import { KpoError } from '../errors/kpo-error.ts';
+import { exponentialBackoffMs } from '../timers/exponential-backoff.ts';
 import { fromPolicyError } from './cockatiel-errors.ts';
 import type { EndpointSelector, EndpointView, SelectionOutcome } from './endpoint-selector.ts';
 import type { ModelCallOptions } from './model-call-options.ts';
@@ -23,7 +24,6 @@ function retryableBeforeFirstToken(error: Error): boolean {
 
 export class EndpointPool {
   private readonly byName: Map<string, ResilientEndpoint>;
-  private readonly exponential: ExponentialBackoff<unknown>;
 
   constructor(
     readonly endpoints: readonly ResilientEndpoint[],
@@ -33,10 +33,6 @@ export class EndpointPool {
     if (endpoints.length === 0)
       throw new KpoError('KPO_CONFIG_INVALID', 'an endpoint pool needs at least one endpoint');
     this.byName = new Map(endpoints.map((endpoint) => [endpoint.name, endpoint]));
-    this.exponential = new ExponentialBackoff({
-      initialDelay: options.retryInitialDelayMs,
-      maxDelay: options.retryMaxDelayMs,
-    });
   }
 
   /** Load and circuit state of every endpoint, for metrics and routing. */
@@ -111,18 +107,15 @@ export class EndpointPool {
    * says an endpoint not yet tried for this request is available.
    */
   retryPolicy(attempts = this.options.maxAttempts, hasAlternative: () => boolean = () => false) {
-    const cap = this.options.retryAfterCapMs;
-    let backoff = this.exponential.next();
+    const { retryAfterCapMs, retryInitialDelayMs, retryMaxDelayMs } = this.options;
     return retry(handleWhen(retryableBeforeFirstToken), {
       maxAttempts: attempts - 1,
       backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) => {
         const error = 'error' in context.result ? context.result.error : undefined;
-        const delay = backoff.duration;
-        backoff = backoff.next(undefined);
         if (hasAlternative()) return 0;
         if (error instanceof KpoError && error.retryAfterMs !== undefined)
-          return Math.min(error.retryAfterMs, cap);
-        return delay;
+          return Math.min(error.retryAfterMs, retryAfterCapMs);
+        return exponentialBackoffMs(context.attempt, retryInitialDelayMs, retryMaxDelayMs);
       }),
     });
   }

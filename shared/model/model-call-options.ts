@@ -17,7 +17,7 @@ export const modelCallOptionsSchema = z
     totalTimeoutMs: positiveInt.default(120_000),
     /** Attempts per request, the first included; retries happen only before the first token. Default 3. */
     maxAttempts: positiveInt.default(3),
-    /** First retry delay, ms; doubles each retry (with jitter). Default 100. */
+    /** First retry delay, ms; doubles each retry, full jitter (shared/timers/exponential-backoff.ts). Default 100. */
     retryInitialDelayMs: nonNegativeInt.default(100),
     /** Cap on a retry delay, ms. Default 2000. */
     retryMaxDelayMs: nonNegativeInt.default(2_000),

@@ -1,19 +1,18 @@
 /**
- * Runs one attempt of the stage handler for one input: a per-attempt abort
- * signal (handler timeout, forced shutdown), the instrumentation's
- * aroundHandler context, and emit() that encodes, stamps the de-dup identity
- * and trace headers, and produces keyed by the input key.
+ * One attempt of the stage handler for one input (one object per attempt): a
+ * per-attempt abort signal (handler timeout, forced shutdown), the
+ * instrumentation's aroundHandler context, and emit() that encodes, stamps the
+ * de-dup identity and trace headers, and produces keyed by the input key.
+ * AttemptRunner (attempt-runner.ts) starts attempts and aborts them.
  *
- * Hot path (tens of thousands of records/s): one RunningAttempt object is the
+ * Hot path (tens of thousands of records/s): one HandlerAttempt object is the
  * handler's context, its abort state and its emit(), so an attempt allocates
  * one object, one emit closure and the promises it cannot avoid. The
- * AbortController is created only when a handler reads context.signal;
- * forced shutdown and handler timeouts walk the set of running attempts (one
- * sweep timer) instead of a listener and a timer per attempt. Constant header
- * values (stage, attempt, small seq numbers) are precomputed Buffers.
+ * AbortController is created only when a handler reads context.signal.
+ * Constant header values (stage, attempt, small seq numbers) are precomputed Buffers.
  */
 import { KpoError, toKpoError } from '../errors/kpo-error.ts';
-import { IdentityHeaderBuilder } from './identity-headers.ts';
+import type { IdentityHeaderBuilder } from './identity-headers.ts';
 import type { BatchingProducer } from './batching-producer.ts';
 import type { CompiledStageWorkerOptions } from './stage-worker-options.ts';
 import type { RequestIdentity } from './request-identity.ts';
@@ -30,12 +29,22 @@ export interface AttemptResult {
   readonly emitted: boolean;
 }
 
+/** What an attempt needs from the runner that started it. */
+export interface AttemptOwner<In, Out> {
+  readonly options: CompiledStageWorkerOptions<In, Out>;
+  readonly producer: BatchingProducer;
+  readonly identityHeaders: IdentityHeaderBuilder;
+  /** The attempt settled: the handler returned (failed false) or threw / was aborted. */
+  finished(attempt: HandlerAttempt<In, Out>, failed: boolean, error: unknown): AttemptResult;
+  context(attempt: HandlerAttempt<In, Out>): KpoError['context'];
+}
+
 /**
- * One running attempt: the handler's context, its abort state and its emit(). It is also the send guard of
+ * One attempt: the handler's context, its abort state and its emit(). It is also the send guard of
  * its outputs: once the attempt was aborted (timeout, forced stop) or its partition revoked, outputs still
  * waiting to be sent are refused, so an aborted attempt writes nothing after a retry may have started.
  */
-class RunningAttempt<In, Out> implements HandlerContext<Out> {
+export class HandlerAttempt<In, Out> implements HandlerContext<Out> {
   reason: KpoError | undefined;
   /** Trace headers from aroundHandler, when there is one. */
   outgoing: (() => Record<string, string>) | undefined;
@@ -48,7 +57,7 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
   readonly emit: (output: Out, options?: EmitOptions) => Promise<void>;
 
   constructor(
-    private readonly owner: HandlerAttempt<In, Out>,
+    private readonly owner: AttemptOwner<In, Out>,
     readonly item: WorkItem,
     readonly identity: Identity,
     readonly attempt: number,
@@ -165,95 +174,6 @@ class RunningAttempt<In, Out> implements HandlerContext<Out> {
         ? sent.then(() => safely(() => instrumentation.onOutput?.(topic)))
         : sent;
     });
-  }
-}
-
-/** How often handler deadlines are checked: a timeout fires up to this late. */
-const SWEEP_MS = 50;
-
-export class HandlerAttempt<In, Out> {
-  private readonly running = new Set<RunningAttempt<In, Out>>();
-  private sweeper: NodeJS.Timeout | undefined;
-  /** @internal */
-  readonly identityHeaders: IdentityHeaderBuilder;
-
-  constructor(
-    /** @internal */ readonly options: CompiledStageWorkerOptions<In, Out>,
-    /** @internal */ readonly producer: BatchingProducer,
-    /** Aborts every running attempt at forced shutdown. */
-    forcedStop: AbortSignal,
-  ) {
-    this.identityHeaders = new IdentityHeaderBuilder(options.stage);
-    forcedStop.addEventListener(
-      'abort',
-      () => {
-        const reason = new KpoError('KPO_CANCELLED', 'worker stopped before the handler finished', {
-          context: { stage: options.stage },
-        });
-        for (const attempt of this.running) attempt.abort(reason);
-      },
-      { once: true },
-    );
-  }
-
-  private sweep(): void {
-    const now = performance.now();
-    for (const attempt of this.running) {
-      if (attempt.deadline <= now) {
-        const { handlerTimeoutMs } = this.options.settings;
-        attempt.abort(
-          new KpoError('KPO_TIMEOUT', `handler ran past ${handlerTimeoutMs} ms`, {
-            retryable: true,
-            context: this.context(attempt),
-          }),
-        );
-      }
-    }
-    if (this.running.size === 0 && this.sweeper) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-    }
-  }
-
-  /** Never rejects: a failure comes back as a KpoError in the result. */
-  run(item: WorkItem, input: In, identity: Identity, attempt: number): Promise<AttemptResult> {
-    const { handler, settings, instrumentation } = this.options;
-    const running = new RunningAttempt(this, item, identity, attempt, performance.now());
-    this.running.add(running);
-    this.sweeper ??= setInterval(() => this.sweep(), Math.min(SWEEP_MS, settings.handlerTimeoutMs));
-    if (instrumentation.onHandlerStart) safely(() => instrumentation.onHandlerStart?.(item.source, attempt));
-    return running.run(handler, input);
-  }
-
-  /** @internal The attempt settled: the handler returned (failed false) or threw / was aborted. */
-  finished(running: RunningAttempt<In, Out>, failed: boolean, error: unknown): AttemptResult {
-    this.running.delete(running);
-    const durationMs = performance.now() - running.startedAt;
-    if (!failed) {
-      const { instrumentation } = this.options;
-      if (instrumentation.onHandlerEnd)
-        safely(() => instrumentation.onHandlerEnd?.(running.source, 'ok', durationMs));
-      return { durationMs, emitted: running.emitted };
-    }
-    return {
-      error: toKpoError(error, 'KPO_HANDLER').withContext(this.context(running)),
-      durationMs,
-      emitted: running.emitted,
-    };
-  }
-
-  /** @internal */
-  context(running: RunningAttempt<In, Out>): KpoError['context'] {
-    const { source } = running.item;
-    return {
-      stage: this.options.stage,
-      topic: source.topic,
-      partition: source.partition,
-      offset: source.offset,
-      requestId: running.identity.requestId,
-      sessionId: running.identity.sessionId,
-      attempt: running.attempt,
-    };
   }
 }
 

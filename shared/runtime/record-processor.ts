@@ -9,7 +9,8 @@ import { sleepUnlessAborted } from '../timers/sleep-unless-aborted.ts';
 import { KpoError } from '../errors/kpo-error.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
 import type { DeadLetterWriter } from './dead-letter-writer.ts';
-import { safely, type AttemptResult, type HandlerAttempt, type Identity } from './handler-attempt.ts';
+import type { AttemptRunner } from './attempt-runner.ts';
+import { safely, type AttemptResult, type Identity } from './handler-attempt.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import type { RecordFailure } from './stage-handler.ts';
 import type { CompiledStageWorkerOptions } from './stage-worker-options.ts';
@@ -29,7 +30,7 @@ function asNonRetryable(error: unknown, code: ErrorCode): KpoError {
 export class RecordProcessor<In, Out> {
   constructor(
     private readonly options: CompiledStageWorkerOptions<In, Out>,
-    private readonly attempts: HandlerAttempt<In, Out>,
+    private readonly attempts: AttemptRunner<In, Out>,
     private readonly retry: RetryPolicy,
     private readonly deadLetters: DeadLetterWriter,
     private readonly forcedStop: AbortSignal,
@@ -200,8 +201,7 @@ export class RecordProcessor<In, Out> {
           { ...this.context(item), writeAttempt, error: String(writeError) },
           'dead-letter write failed, retrying',
         );
-        const delay = Math.min(this.options.settings.retry.maxDelayMs, 100 * 2 ** Math.min(writeAttempt, 10));
-        if (!(await sleepUnlessAborted(delay, this.forcedStop))) return 'abandoned';
+        if (!(await sleepUnlessAborted(this.retry.backoffMs(writeAttempt), this.forcedStop))) return 'abandoned';
       }
     }
     safely(() => this.options.instrumentation.onDeadLettered?.(item.source, error));
@@ -241,8 +241,7 @@ export class RecordProcessor<In, Out> {
         );
       }
       if (!item.handle.active) return 'abandoned';
-      const delay = Math.min(this.options.settings.retry.maxDelayMs, 100 * 2 ** Math.min(reportAttempt, 10));
-      if (!(await sleepUnlessAborted(delay, this.forcedStop))) return 'abandoned';
+      if (!(await sleepUnlessAborted(this.retry.backoffMs(reportAttempt), this.forcedStop))) return 'abandoned';
     }
   }
 

@@ -1,9 +1,10 @@
 /**
- * When to retry a failed handler attempt and how long to wait: exponential
- * backoff with full jitter (random in [0, min(maxDelay, base·2^(attempt−1))]),
- * a bounded number of attempts, and a retry-after hint honoured up to maxDelayMs.
+ * When to retry a failed handler attempt and how long to wait: the project's
+ * backoff (shared/timers/exponential-backoff.ts: full jitter), a bounded number
+ * of attempts, and a retry-after hint honoured up to maxDelayMs.
  */
 import type { KpoError } from '../errors/kpo-error.ts';
+import { exponentialBackoffMs } from '../timers/exponential-backoff.ts';
 
 export interface RetrySettings {
   /** Attempts in all, the first included. */
@@ -29,10 +30,13 @@ export class RetryPolicy {
   }
 
   delayFor(error: KpoError, attempt: number): number {
-    const { baseDelayMs, maxDelayMs } = this.settings;
-    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(attempt - 1, 30));
-    const jittered = Math.floor(this.random() * ceiling);
+    const jittered = this.backoffMs(attempt);
     if (error.retryAfterMs === undefined) return jittered;
-    return Math.min(maxDelayMs, Math.max(error.retryAfterMs, jittered));
+    return Math.min(this.settings.maxDelayMs, Math.max(error.retryAfterMs, jittered));
+  }
+
+  /** The wait after failed attempt `attempt` (from 1), without a retry-after hint. */
+  backoffMs(attempt: number): number {
+    return exponentialBackoffMs(attempt, this.settings.baseDelayMs, this.settings.maxDelayMs, this.random);
   }
 }

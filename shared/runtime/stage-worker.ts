@@ -1,7 +1,7 @@
 /**
  * StageWorker: one stage's consumer-group member. Wires the pieces
  *   consumer port → BatchIntake → SessionScheduler → RecordProcessor
- *   (HandlerAttempt, RetryPolicy, DeadLetterWriter) → BatchingProducer
+ *   (AttemptRunner → HandlerAttempt, RetryPolicy, DeadLetterWriter) → BatchingProducer
  *   → OffsetTracker → OffsetCommitter, with BackpressureGate and WorkerLifecycle
  * and owns start and graceful stop. Delivery semantics: shared/runtime/README.md.
  */
@@ -12,7 +12,8 @@ import { BackpressureGate } from './backpressure-gate.ts';
 import { BatchIntake } from './batch-intake.ts';
 import { BatchingProducer } from './batching-producer.ts';
 import { DeadLetterWriter } from './dead-letter-writer.ts';
-import { HandlerAttempt, safely } from './handler-attempt.ts';
+import { AttemptRunner } from './attempt-runner.ts';
+import { safely } from './handler-attempt.ts';
 import { OffsetCommitter } from './offset-committer.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { RecordProcessor, type RecordOutcome } from './record-processor.ts';
@@ -80,7 +81,7 @@ export class StageWorker<In, Out> {
     });
     this.producer = compiled.kafka.createProducer();
     this.output = new BatchingProducer(this.producer, compiled.maxProduceBatch);
-    const attempts = new HandlerAttempt(compiled, this.output, this.forcedStop.signal);
+    const attempts = new AttemptRunner(compiled, this.output, this.forcedStop.signal);
     const deadLetters = new DeadLetterWriter(
       compiled.stage,
       compiled.deadLetterTopic,

@@ -5,7 +5,7 @@ import type { ConsumedRecord, KafkaClientPort } from '../../../shared/kafka/kafk
 import { HEADER } from '../../../shared/messages/header-names.ts';
 import { BatchingProducer } from '../../../shared/runtime/batching-producer.ts';
 import { DeadLetterWriter } from '../../../shared/runtime/dead-letter-writer.ts';
-import { HandlerAttempt } from '../../../shared/runtime/handler-attempt.ts';
+import { AttemptRunner } from '../../../shared/runtime/attempt-runner.ts';
 import { OffsetTracker } from '../../../shared/runtime/offset-tracker.ts';
 import { RecordProcessor } from '../../../shared/runtime/record-processor.ts';
 import { RetryPolicy } from '../../../shared/runtime/retry-policy.ts';
@@ -58,7 +58,7 @@ function setup(
   const stop = new AbortController();
   const processor = new RecordProcessor(
     compiled,
-    new HandlerAttempt(compiled, output, stop.signal),
+    new AttemptRunner(compiled, output, stop.signal),
     new RetryPolicy(compiled.settings.retry),
     new DeadLetterWriter('unit', compiled.deadLetterTopic, deadLetterJsonCodec, output),
     stop.signal,
@@ -195,7 +195,7 @@ test('a handler past handlerTimeoutMs fails with KPO_TIMEOUT and its signal abor
     kafka: {} as KafkaClientPort,
     settings: { handlerTimeoutMs: 20 },
   });
-  const attempt = new HandlerAttempt(compiled, new BatchingProducer(port, 10), new AbortController().signal);
+  const attempt = new AttemptRunner(compiled, new BatchingProducer(port, 10), new AbortController().signal);
   const raw: ConsumedRecord = {
     topic: 'in',
     partition: 0,
