@@ -201,7 +201,8 @@ export class RecordProcessor<In, Out> {
           { ...this.context(item), writeAttempt, error: String(writeError) },
           'dead-letter write failed, retrying',
         );
-        if (!(await sleepUnlessAborted(this.retry.backoffMs(writeAttempt), this.forcedStop))) return 'abandoned';
+        if (!(await sleepUnlessAborted(this.retry.backoffMs(writeAttempt), this.forcedStop)))
+          return 'abandoned';
       }
     }
     safely(() => this.options.instrumentation.onDeadLettered?.(item.source, error));
@@ -241,7 +242,8 @@ export class RecordProcessor<In, Out> {
         );
       }
       if (!item.handle.active) return 'abandoned';
-      if (!(await sleepUnlessAborted(this.retry.backoffMs(reportAttempt), this.forcedStop))) return 'abandoned';
+      if (!(await sleepUnlessAborted(this.retry.backoffMs(reportAttempt), this.forcedStop)))
+        return 'abandoned';
     }
   }
 
