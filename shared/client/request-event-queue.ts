@@ -6,6 +6,7 @@
  * from 0 without gaps, so a jump means events were lost to this client and the
  * answer it holds is incomplete).
  */
+import { AsyncPushQueue } from '../async/async-push-queue.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
 import type { ClientEvent } from '../messages/types.ts';
 
@@ -18,8 +19,7 @@ export const TERMINAL_EVENT_TYPES: ReadonlySet<ClientEvent['type']> = new Set([
 ]);
 
 export class RequestEventQueue implements AsyncIterable<ClientEvent> {
-  private readonly buffered: ClientEvent[] = [];
-  private waiter: ((event: ClientEvent) => void) | undefined;
+  private readonly events = new AsyncPushQueue<ClientEvent>();
   /** No more events are taken (the terminal one was taken, or the caller left). */
   private finished = false;
   private released = false;
@@ -63,7 +63,7 @@ export class RequestEventQueue implements AsyncIterable<ClientEvent> {
   async *[Symbol.asyncIterator](): AsyncIterator<ClientEvent> {
     try {
       for (;;) {
-        const event = this.buffered.shift() ?? (await this.next());
+        const event = await this.next();
         yield event;
         if (TERMINAL_EVENT_TYPES.has(event.type)) return;
       }
@@ -74,32 +74,24 @@ export class RequestEventQueue implements AsyncIterable<ClientEvent> {
 
   private deliver(event: ClientEvent): void {
     if (TERMINAL_EVENT_TYPES.has(event.type)) this.finished = true;
-    if (this.waiter) {
-      const wake = this.waiter;
-      this.waiter = undefined;
-      wake(event);
-    } else {
-      this.buffered.push(event);
-    }
+    this.events.push(event);
   }
 
-  private next(): Promise<ClientEvent> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiter = undefined;
-        this.finished = true;
-        resolve(
-          this.syntheticError(
-            'KPO_TIMEOUT',
-            `no event for request ${this.requestId} within ${this.timeoutMs} ms`,
-          ),
-        );
-      }, this.timeoutMs);
-      this.waiter = (event) => {
-        clearTimeout(timer);
-        resolve(event);
-      };
-    });
+  /** The next event; a KPO_TIMEOUT error event when none arrives within timeoutMs. */
+  private async next(): Promise<ClientEvent> {
+    try {
+      const next = await this.events.take(
+        this.events.size > 0 ? undefined : AbortSignal.timeout(this.timeoutMs),
+      );
+      if (next.done !== true) return next.value;
+    } catch {
+      // the timeout's abort: handled below
+    }
+    this.finished = true;
+    return this.syntheticError(
+      'KPO_TIMEOUT',
+      `no event for request ${this.requestId} within ${this.timeoutMs} ms`,
+    );
   }
 
   private syntheticError(code: ErrorCode, message: string): ClientEvent {

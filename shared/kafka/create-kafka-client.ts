@@ -9,7 +9,8 @@ import { ConfluentClient } from './confluent/confluent-client.ts';
 import type { KafkaClientPort } from './kafka-port.ts';
 import { KAFKA_CLIENT_NAMES, type KafkaClientName } from './kafka-client-name.ts';
 import { KafkajsClient } from './kafkajs/kafkajs-client.ts';
-import type { KafkaLogLevel, KafkaLogSink } from './kafkajs/kafkajs-logger.ts';
+import type { Logger } from 'pino';
+import type { KafkaLogLevel } from './kafkajs/kafkajs-logger.ts';
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];
@@ -18,8 +19,8 @@ export interface KafkaClientOptions {
   readonly client?: KafkaClientName;
   /** kafkajs log level (librdkafka's logs stay inside the client). Default "error". */
   readonly logLevel?: KafkaLogLevel;
-  /** Where kafkajs log lines go (workers: their pino logger). Default stderr JSON lines. */
-  readonly logSink?: KafkaLogSink;
+  /** Where kafkajs log lines go (workers: their pino logger, so the lines carry trace id and redaction). Default: pino on stderr. */
+  readonly logger?: Logger;
 }
 
 /** The adapter named by KPO_KAFKA_CLIENT, or kafkajs when it is unset. */
@@ -42,6 +43,6 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClientPort 
     brokers,
     ...(clientId ? { clientId } : {}),
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-    ...(options.logSink ? { logSink: options.logSink } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 }

@@ -6,7 +6,7 @@
  * reach an info-level log (redaction-rules.ts). Satisfies WorkerLogger.
  */
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+import { destination, pino, type DestinationStream, type Level, type Logger } from 'pino';
 import { PROMPT_TEXT_FIELD, REDACTED, REDACT_PATHS } from './redaction-rules.ts';
 
 export interface LoggerOptions {
@@ -67,4 +67,9 @@ export function createLogger(options: LoggerOptions): Logger {
     },
   };
   return options.destination ? pino(config, options.destination) : pino(config);
+}
+
+/** For processes whose stdout is their output (CLI commands, clients, benches): the same logger, on stderr. */
+export function createStderrLogger(stage: string): Logger {
+  return createLogger({ stage, destination: destination({ dest: 2, sync: true }) });
 }

@@ -12,7 +12,6 @@ import type { PipelineConfig } from '../config/pipeline-config-schema.ts';
 import { KpoError } from '../errors/kpo-error.ts';
 import { createKafkaClient } from '../kafka/create-kafka-client.ts';
 import { createLogger } from '../logging/create-logger.ts';
-import { pinoKafkaLogSink } from '../logging/kafka-log-sink.ts';
 import { combineInstrumentation } from '../metrics/combine-instrumentation.ts';
 import { createStageMetrics } from '../metrics/create-stage-metrics.ts';
 import { metricsRoute } from '../metrics/metrics-route.ts';
@@ -74,7 +73,7 @@ export async function runStageHost(options: StageHostOptions): Promise<void> {
     brokers,
     clientId: `kpo-${stage}`,
     client: config.kafka.client,
-    logSink: pinoKafkaLogSink(logger),
+    logger,
   });
   const codecs = await createMessageCodecs({
     schemaRegistryUrl: config.endpoints.schemaRegistryUrl ?? 'none',

@@ -15,8 +15,9 @@ import type {
 } from '../kafka-port.ts';
 import { KafkajsAdmin } from './kafkajs-admin.ts';
 import { KafkajsConsumer } from './kafkajs-consumer.ts';
-import { kafkajsLogCreator, kafkajsLogLevel, stderrKafkaLogSink } from './kafkajs-logger.ts';
-import type { KafkaLogLevel, KafkaLogSink } from './kafkajs-logger.ts';
+import type { Logger } from 'pino';
+import { createStderrLogger } from '../../logging/create-logger.ts';
+import { kafkajsLogCreator, kafkajsLogLevel, type KafkaLogLevel } from './kafkajs-logger.ts';
 import { KafkajsPartitionReader } from './kafkajs-partition-reader.ts';
 import { KafkajsProducer } from './kafkajs-producer.ts';
 
@@ -26,8 +27,8 @@ export interface KafkajsClientOptions {
   readonly clientId?: string;
   /** kafkajs log level. Default "error". */
   readonly logLevel?: KafkaLogLevel;
-  /** Where kafkajs log lines go. Default: JSON lines on stderr. */
-  readonly logSink?: KafkaLogSink;
+  /** Where kafkajs log lines go (a worker's logger). Default: a pino logger on stderr. */
+  readonly logger?: Logger;
   /** Connection timeout. Default 3000 ms. */
   readonly connectionTimeoutMs?: number;
 }
@@ -41,7 +42,7 @@ export class KafkajsClient implements KafkaClientPort {
       brokers: [...options.brokers],
       connectionTimeout: options.connectionTimeoutMs ?? 3_000,
       logLevel: kafkajsLogLevel(options.logLevel ?? 'error'),
-      logCreator: kafkajsLogCreator(options.logSink ?? stderrKafkaLogSink),
+      logCreator: kafkajsLogCreator(options.logger ?? createStderrLogger(options.clientId ?? 'kpo')),
       retry: { initialRetryTime: 100, retries: 8 },
     });
   }

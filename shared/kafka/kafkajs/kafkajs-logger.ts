@@ -1,16 +1,12 @@
-/** Routes kafkajs log lines to a project logger (or nowhere) at a chosen level. */
+/**
+ * Routes kafkajs log lines to the project's pino logger (same format, trace
+ * id, redaction) at a chosen level; kafkajs never logs record payloads.
+ */
 import kafkajs from 'kafkajs';
 import type { logCreator, LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
-
-export interface KafkaLogSink {
-  (
-    level: Exclude<KafkaLogLevel, 'nothing'>,
-    message: string,
-    fields: Readonly<Record<string, unknown>>,
-  ): void;
-}
 
 const LEVELS = { nothing: 0, error: 1, warn: 2, info: 4, debug: 5 } as const;
 
@@ -18,17 +14,13 @@ export function kafkajsLogLevel(level: KafkaLogLevel): kafkajs.logLevel {
   return LEVELS[level];
 }
 
-/** Default sink: one JSON line on stderr, no record payloads (kafkajs never logs them). */
-export const stderrKafkaLogSink: KafkaLogSink = (level, message, fields) => {
-  process.stderr.write(`${JSON.stringify({ level, component: 'kafkajs', msg: message, ...fields })}\n`);
-};
-
-export function kafkajsLogCreator(sink: KafkaLogSink): logCreator {
+export function kafkajsLogCreator(logger: Logger): logCreator {
+  const kafkaLogger = logger.child({ component: 'kafka' });
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const n = Number(level);
       const name = n <= 1 ? 'error' : n === 2 ? 'warn' : n === 4 ? 'info' : 'debug';
       const { message, ...rest } = log;
-      sink(name, message, { namespace, ...rest });
+      kafkaLogger[name]({ namespace, ...rest }, message);
     };
 }
