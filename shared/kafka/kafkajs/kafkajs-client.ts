@@ -16,6 +16,7 @@ import type {
 import { KafkajsAdmin } from './kafkajs-admin.ts';
 import { KafkajsConsumer } from './kafkajs-consumer.ts';
 import type { Logger } from 'pino';
+import { fixKafkajsIdleTimerLoop } from './kafkajs-idle-timer-fix.ts';
 import { createStderrLogger } from '../../logging/create-logger.ts';
 import { kafkajsLogCreator, kafkajsLogLevel, type KafkaLogLevel } from './kafkajs-logger.ts';
 import { KafkajsPartitionReader } from './kafkajs-partition-reader.ts';
@@ -37,6 +38,7 @@ export class KafkajsClient implements KafkaClientPort {
   private readonly kafka: kafkajs.Kafka;
 
   constructor(options: KafkajsClientOptions) {
+    fixKafkajsIdleTimerLoop();
     this.kafka = new kafkajs.Kafka({
       clientId: options.clientId ?? 'kpo',
       brokers: [...options.brokers],
