@@ -13,7 +13,7 @@ import { spawnSimReplica } from '../infra/model-sim/spawn-replica.ts';
 import { EndpointPool } from '../shared/model/endpoint-pool.ts';
 import { LeastLoadedSelector } from '../shared/model/endpoint-selector.ts';
 import { compileMicroBatchOptions } from '../shared/model/micro-batch-options.ts';
-import { MicroBatcher } from '../shared/model/micro-batcher.ts';
+import { ModelCallBatcher } from '../shared/model/model-call-batcher.ts';
 import { compileModelCallOptions } from '../shared/model/model-call-options.ts';
 import { OpenAiCompatibleClient } from '../shared/model/openai-client.ts';
 import { ResilientEndpoint } from '../shared/model/resilient-endpoint.ts';
@@ -90,7 +90,7 @@ try {
   const waits: number[] = [];
   const sizes: number[] = [];
   const reasons: Record<string, number> = {};
-  const batcher = new MicroBatcher(
+  const batcher = new ModelCallBatcher(
     pool,
     compileMicroBatchOptions({ maxBatchSize: MAX_BATCH, maxWaitMs: MAX_WAIT_MS }),
     (report) => {

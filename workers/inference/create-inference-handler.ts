@@ -13,7 +13,7 @@ import {
   type EndpointSelector,
 } from '../../shared/model/endpoint-selector.ts';
 import { SessionHashSelector } from '../../shared/routing/session-hash-selector.ts';
-import { MicroBatcher, type BatchReport } from '../../shared/model/micro-batcher.ts';
+import { ModelCallBatcher, type BatchReport } from '../../shared/model/model-call-batcher.ts';
 import type { GenerationResult } from '../../shared/model/types.ts';
 import { CancelRegistry } from './cancel-registry.ts';
 import type { GenerationGuard } from './generation-guard.ts';
@@ -25,7 +25,7 @@ export interface InferenceStage {
   readonly handler: InferenceHandler;
   readonly pool: EndpointPool;
   readonly cancels: CancelRegistry;
-  readonly batcher: MicroBatcher | undefined;
+  readonly batcher: ModelCallBatcher | undefined;
 }
 
 export interface InferenceStageExtras {
@@ -58,7 +58,7 @@ export function createInferenceStage(
     selector,
   );
   const batcher = options.batching.enabled
-    ? new MicroBatcher(pool, options.batching, extras.onBatch)
+    ? new ModelCallBatcher(pool, options.batching, extras.onBatch)
     : undefined;
   const generate: GenerateStream =
     extras.generate?.(pool) ??

@@ -10,9 +10,9 @@
  * POST url {query, topK, minScore} → {documents: [{id, score, text, source}]}.
  */
 import { z } from 'zod';
+import { MicroBatcher } from '../../shared/batching/micro-batcher.ts';
 import { KpoError } from '../../shared/errors/kpo-error.ts';
 import type { RetrievedDocument } from '../../shared/messages/types.ts';
-import { MicroBatcher } from './micro-batcher.ts';
 import { abortError, postJson } from './http-json-client.ts';
 import type { RetrieveOptions, Retriever } from './retriever.ts';
 
@@ -52,24 +52,57 @@ export interface HttpEmbeddingsRetrieverOptions {
   readonly batchTimeoutMs: number;
 }
 
+/** A query waiting for its embedding; settled by its batch's call (or at once when its caller gives up). */
+interface PendingQuery {
+  readonly text: string;
+  resolve(vector: number[]): void;
+  reject(error: Error): void;
+}
+
 export class HttpEmbeddingsRetriever implements Retriever {
   readonly name = 'http-embeddings';
   private readonly options: HttpEmbeddingsRetrieverOptions;
-  readonly batcher: MicroBatcher<string, number[]>;
+  readonly batcher: MicroBatcher<PendingQuery>;
 
   constructor(options: HttpEmbeddingsRetrieverOptions) {
     this.options = options;
-    this.batcher = new MicroBatcher<string, number[]>({
+    this.batcher = new MicroBatcher<PendingQuery>({
       maxBatchSize: options.maxBatchSize,
       maxWaitMs: options.maxBatchWaitMs,
-      runBatch: (queries) => this.embed(queries),
+      flush: ({ items }) => {
+        this.embed(items.map((query) => query.text)).then(
+          (vectors) => vectors.forEach((vector, i) => items[i]?.resolve(vector)),
+          (error: unknown) => items.forEach((query) => query.reject(error as Error)),
+        );
+      },
+    });
+  }
+
+  /**
+   * The query's vector, from a batched embeddings call. A caller whose signal aborts stops waiting at once:
+   * before its batch goes out it leaves the batch; after, the call carries on for the others.
+   */
+  private embedding(text: string, signal: AbortSignal): Promise<number[]> {
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<number[]>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const settled = (): void => signal.removeEventListener('abort', onAbort);
+      this.batcher.add(
+        {
+          text,
+          resolve: (vector) => (settled(), resolve(vector)),
+          reject: (error) => (settled(), reject(error)),
+        },
+        { tag: undefined, signal },
+      );
     });
   }
 
   async retrieve(query: string, options: RetrieveOptions): Promise<RetrievedDocument[]> {
     let vector: number[];
     try {
-      vector = await this.batcher.submit(query, options.signal);
+      vector = await this.embedding(query, options.signal);
     } catch (error) {
       if (options.signal.aborted) throw abortError(this.options.embeddingsUrl, options.signal, error);
       throw error;
@@ -105,7 +138,7 @@ export class HttpEmbeddingsRetriever implements Retriever {
   }
 
   async close(): Promise<void> {
-    this.batcher.close(new Error('retriever closed'));
+    for (const query of this.batcher.close()) query.reject(new Error('retriever closed'));
   }
 }
 

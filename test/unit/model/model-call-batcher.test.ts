@@ -7,7 +7,7 @@ import {
   compileMicroBatchOptions,
   type MicroBatchOptionsInput,
 } from '../../../shared/model/micro-batch-options.ts';
-import { MicroBatcher, type BatchReport } from '../../../shared/model/micro-batcher.ts';
+import { ModelCallBatcher, type BatchReport } from '../../../shared/model/model-call-batcher.ts';
 import { compileModelCallOptions } from '../../../shared/model/model-call-options.ts';
 import { ResilientEndpoint } from '../../../shared/model/resilient-endpoint.ts';
 import type { GenerationEvent, GenerationRequest, GenerationResult } from '../../../shared/model/types.ts';
@@ -20,7 +20,7 @@ function setup(batchOptions: MicroBatchOptionsInput, clients: FakeModelClient[])
   );
   const pool = new EndpointPool(endpoints, new RoundRobinSelector(), callOptions);
   const reports: BatchReport[] = [];
-  const batcher = new MicroBatcher(pool, compileMicroBatchOptions(batchOptions), (report) =>
+  const batcher = new ModelCallBatcher(pool, compileMicroBatchOptions(batchOptions), (report) =>
     reports.push(report),
   );
   return { batcher, reports };
@@ -43,7 +43,7 @@ async function resultOf(events: Promise<AsyncIterable<GenerationEvent>>): Promis
 
 const never = new AbortController().signal;
 
-describe('MicroBatcher', () => {
+describe('ModelCallBatcher', () => {
   it('sends a full batch as one call to a batch-capable endpoint and splits the results by index', async () => {
     const client = new FakeModelClient('batchy', true);
     const { batcher, reports } = setup({ maxBatchSize: 4, maxWaitMs: 10_000 }, [client]);

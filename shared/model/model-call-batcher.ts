@@ -1,18 +1,18 @@
 /**
- * Micro-batching: requests gathered per endpoint (and per sampling
- * parameters, which one batch call shares) until max batch size, max wait or
- * the token budget is reached, whichever comes first. A batch-capable
- * endpoint gets one call (an array of prompts, results split by index);
- * others get the batch's calls released together. A request whose deadline
- * passes or whose signal aborts while it waits is rejected, never kept.
+ * Micro-batching of model calls (shared/batching/micro-batcher.ts gathers):
+ * requests gathered per endpoint and sampling parameters (which one batch call
+ * shares) until max batch size, max wait or the token budget is reached,
+ * whichever comes first. A batch-capable endpoint gets one call (an array of
+ * prompts, results split by index); others get the batch's calls released
+ * together. A request whose deadline passes or whose signal aborts while it
+ * waits is rejected, never kept.
  */
+import { MicroBatcher, type FlushReason, type GatheredBatch } from '../batching/micro-batcher.ts';
 import { KpoError } from '../errors/kpo-error.ts';
 import type { EndpointPool } from './endpoint-pool.ts';
 import type { MicroBatchOptions } from './micro-batch-options.ts';
 import type { ResilientEndpoint } from './resilient-endpoint.ts';
 import type { GenerationEvent, GenerationRequest, GenerationResult } from './types.ts';
-
-export type FlushReason = 'size' | 'wait' | 'tokens';
 
 export interface BatchReport {
   readonly endpoint: string;
@@ -25,18 +25,8 @@ export interface BatchReport {
 interface Waiting {
   readonly request: GenerationRequest;
   readonly signal: AbortSignal;
-  readonly enqueuedAt: number;
-  readonly tokens: number;
   resolve(events: AsyncIterable<GenerationEvent>): void;
   reject(error: KpoError): void;
-  dispose(): void;
-}
-
-interface Gathering {
-  readonly endpoint: ResilientEndpoint;
-  readonly items: Waiting[];
-  tokens: number;
-  timer: NodeJS.Timeout | undefined;
 }
 
 function paramsKey(endpoint: string, request: GenerationRequest): string {
@@ -50,48 +40,48 @@ async function* resultAsEvents(result: GenerationResult): AsyncGenerator<Generat
   yield result;
 }
 
-export class MicroBatcher {
-  private readonly open = new Map<string, Gathering>();
+export class ModelCallBatcher {
+  private readonly batcher: MicroBatcher<Waiting, ResilientEndpoint>;
 
   constructor(
     private readonly pool: EndpointPool,
-    private readonly options: MicroBatchOptions,
+    options: MicroBatchOptions,
     private readonly onBatch: (report: BatchReport) => void = () => undefined,
-  ) {}
+  ) {
+    this.batcher = new MicroBatcher<Waiting, ResilientEndpoint>({
+      ...options,
+      tokensOf: (item) => (item.request.promptTokens ?? 0) + item.request.params.maxTokens,
+      flush: (batch) => this.send(batch),
+      // The signal is the caller's, or it with the request's deadline: tell which one ended the wait.
+      onAborted: (item, reason) =>
+        item.reject(
+          item.signal.aborted && reason === item.signal.reason
+            ? cancelled(item.request)
+            : expired(item.request),
+        ),
+    });
+  }
 
   /** Queues a request; resolves with its event stream once its batch was sent. */
   submit(request: GenerationRequest, signal: AbortSignal): Promise<AsyncIterable<GenerationEvent>> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(cancelled(request));
       const { endpoint, request: routed } = this.route(request);
-      const key = paramsKey(endpoint.name, routed);
-      const tokens = (routed.promptTokens ?? 0) + routed.params.maxTokens;
-      const current = this.open.get(key);
-      if (current !== undefined && current.tokens + tokens > this.options.maxBatchTokens)
-        this.flush(key, 'tokens');
-      const gathering = this.open.get(key) ?? this.startGathering(key, endpoint);
-      const item: Waiting = {
-        request: routed,
-        signal,
-        enqueuedAt: performance.now(),
-        tokens,
-        resolve,
-        reject,
-        dispose: () => undefined,
-      };
-      this.watch(key, gathering, item);
-      gathering.items.push(item);
-      gathering.tokens += tokens;
-      if (gathering.items.length >= this.options.maxBatchSize) this.flush(key, 'size');
-      else if (gathering.tokens >= this.options.maxBatchTokens) this.flush(key, 'tokens');
+      const deadline = routed.deadlineMs;
+      const waitSignal =
+        deadline === undefined || deadline === null
+          ? signal
+          : AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, deadline - Date.now()))]);
+      this.batcher.add(
+        { request: routed, signal, resolve, reject },
+        { key: paramsKey(endpoint.name, routed), tag: endpoint, signal: waitSignal },
+      );
     });
   }
 
   /** Requests waiting for their batch right now. */
   get waiting(): number {
-    let count = 0;
-    for (const gathering of this.open.values()) count += gathering.items.length;
-    return count;
+    return this.batcher.waiting;
   }
 
   /**
@@ -101,69 +91,29 @@ export class MicroBatcher {
    * one burst over every replica and shrink every batch.
    */
   private route(request: GenerationRequest): { endpoint: ResilientEndpoint; request: GenerationRequest } {
-    let best: Gathering | undefined;
-    for (const [key, gathering] of this.open) {
-      if (key !== paramsKey(gathering.endpoint.name, request) || gathering.endpoint.refusing) continue;
-      if (!gathering.endpoint.serves(request.model)) continue;
-      if (best === undefined || gathering.items.length > best.items.length) best = gathering;
+    let best: { readonly tag: ResilientEndpoint; readonly size: number } | undefined;
+    for (const gathering of this.batcher.gathering()) {
+      const endpoint = gathering.tag;
+      if (gathering.key !== paramsKey(endpoint.name, request) || endpoint.refusing) continue;
+      if (!endpoint.serves(request.model)) continue;
+      if (best === undefined || gathering.size > best.size) best = gathering;
     }
-    return best === undefined ? this.pool.pick(request) : { endpoint: best.endpoint, request };
+    return best === undefined ? this.pool.pick(request) : { endpoint: best.tag, request };
   }
 
-  private startGathering(key: string, endpoint: ResilientEndpoint): Gathering {
-    const gathering: Gathering = { endpoint, items: [], tokens: 0, timer: undefined };
-    gathering.timer = setTimeout(() => this.flush(key, 'wait'), this.options.maxWaitMs);
-    this.open.set(key, gathering);
-    return gathering;
-  }
-
-  /** Rejects the item if its deadline passes or its signal aborts while it waits. */
-  private watch(key: string, gathering: Gathering, item: Waiting): void {
-    const drop = (error: KpoError) => {
-      const at = gathering.items.indexOf(item);
-      if (at < 0) return;
-      gathering.items.splice(at, 1);
-      gathering.tokens -= item.tokens;
-      item.dispose();
-      item.reject(error);
-      if (gathering.items.length === 0 && this.open.get(key) === gathering) {
-        clearTimeout(gathering.timer);
-        this.open.delete(key);
-      }
-    };
-    const onAbort = () => drop(cancelled(item.request));
-    item.signal.addEventListener('abort', onAbort, { once: true });
-    const deadline = item.request.deadlineMs;
-    const deadlineTimer =
-      deadline === undefined || deadline === null
-        ? undefined
-        : setTimeout(() => drop(expired(item.request)), Math.max(0, deadline - Date.now()));
-    item.dispose = () => {
-      item.signal.removeEventListener('abort', onAbort);
-      clearTimeout(deadlineTimer);
-    };
-  }
-
-  private flush(key: string, reason: FlushReason): void {
-    const gathering = this.open.get(key);
-    if (gathering === undefined) return;
-    this.open.delete(key);
-    clearTimeout(gathering.timer);
-    const now = performance.now();
-    const items = gathering.items.splice(0);
-    for (const item of items) item.dispose();
-    if (items.length === 0) return;
+  private send(batch: GatheredBatch<Waiting, ResilientEndpoint>): void {
+    const { tag: endpoint, items } = batch;
     this.onBatch({
-      endpoint: gathering.endpoint.name,
+      endpoint: endpoint.name,
       size: items.length,
-      reason,
-      waitedMs: items.map((item) => now - item.enqueuedAt),
+      reason: batch.reason,
+      waitedMs: batch.waitedMs,
     });
-    if (gathering.endpoint.capabilities.batching && items.length > 1) {
-      void this.sendBatch(gathering.endpoint, items);
+    if (endpoint.capabilities.batching && items.length > 1) {
+      void this.sendBatch(endpoint, items);
       return;
     }
-    for (const item of items) item.resolve(this.pool.stream(item.request, item.signal, gathering.endpoint));
+    for (const item of items) item.resolve(this.pool.stream(item.request, item.signal, endpoint));
   }
 
   /** One batch call; retried as a whole (nothing went out yet), on another endpoint when the pool has one. */
