@@ -3,7 +3,18 @@
  * takes a session over after a crash or rebalance continues the client's event
  * stream (same next seq, held-back text kept, terminal not repeated) instead
  * of starting again at 0.
+ *
+ * Outbox: the stream stage saves a request's progress together with the events
+ * it is about to send, before sending them (one write per handled chunk). A
+ * worker that takes the request over finds them there and sends only those
+ * the output topic does not hold yet, so a worker that died after the broker
+ * took an event and before anything else happened causes no repeat.
+ *
+ * Versions fence concurrent owners: a save succeeds only over the version the
+ * saver loaded (or over nothing for version 1); otherwise another worker went
+ * on with the request meanwhile and the saver must reload.
  */
+import type { ClientEvent } from '../messages/types.ts';
 
 /** A terminal event decided but not yet written. */
 export interface PendingTerminal {
@@ -44,11 +55,19 @@ export interface StreamProgress {
   readonly resumes: number;
   /** Counts saves: a worker whose copy is older than the saved one reloads it (someone else went on meanwhile). */
   readonly version: number;
+  /** Events saved to be sent right after this save: possibly on the output topic, possibly not. */
+  readonly outbox: readonly ClientEvent[];
+  /** When the outbox was saved, epoch ms (its events were produced after this). */
+  readonly outboxSavedAtMs: number;
 }
 
 export interface StreamProgressStore {
   load(sessionId: string, requestId: string): Promise<StreamProgress | null>;
-  save(sessionId: string, requestId: string, progress: StreamProgress): Promise<void>;
+  /**
+   * Saves progress.version over version − 1 (version 1 over none). False, saving nothing, when the stored
+   * version is another: a different worker saved meanwhile.
+   */
+  save(sessionId: string, requestId: string, progress: StreamProgress): Promise<boolean>;
 }
 
 /** Progress in process memory: for unit tests and single-worker runs without Redis. */
@@ -60,7 +79,12 @@ export class InMemoryStreamProgressStore implements StreamProgressStore {
     return raw === undefined ? null : (JSON.parse(raw) as StreamProgress);
   }
 
-  async save(sessionId: string, requestId: string, progress: StreamProgress): Promise<void> {
-    this.entries.set(`${sessionId}\u0000${requestId}`, JSON.stringify(progress));
+  async save(sessionId: string, requestId: string, progress: StreamProgress): Promise<boolean> {
+    const key = `${sessionId}\u0000${requestId}`;
+    const raw = this.entries.get(key);
+    const stored = raw === undefined ? 0 : (JSON.parse(raw) as StreamProgress).version;
+    if (stored !== progress.version - 1) return false;
+    this.entries.set(key, JSON.stringify(progress));
+    return true;
   }
 }

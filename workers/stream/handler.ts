@@ -13,12 +13,15 @@
  * and the answer are appended to the session's history BEFORE the done event
  * goes out (so the client's next turn sees them), once per request.
  *
- * Every step is idempotent against the request's state, so a retried or
- * replayed chunk finishes what a failed try left undone and never repeats an
- * event. The state is saved to the progress store after each chunk, so the
- * worker that takes the session over after a crash resumes it; a worker whose
- * copy in memory is older than the saved one (the partition went away and came
- * back) reloads it first.
+ * Outbox: per handled chunk the new state is saved together with the events
+ * it makes (one write), BEFORE they are sent; then they are sent in seq order.
+ * A worker that dies after the broker took an event therefore left it in the
+ * saved outbox, and the worker that takes the request over sends only the
+ * outbox events the output topic does not hold yet (SentEventsLookup): a
+ * retry or a takeover repeats no event, and loses none. A save is refused
+ * when another worker saved since this copy was loaded (the partition went
+ * away and came back): the copy is dropped and the chunk handled on the saved
+ * state.
  */
 import type { RequestIdentity } from '../../shared/runtime/request-identity.ts';
 import { LRUCache } from 'lru-cache';
@@ -31,11 +34,16 @@ import { terminalEvent, terminalOfFinalChunk, tokenEvent } from './client-events
 import { OUT_OF_BAND_SEQ } from '../../shared/messages/failure-protocol.ts';
 import type { StreamOptions } from './options.ts';
 import { RequestStream } from './request-stream.ts';
+import type { SentEventsLookup } from './sent-events-lookup.ts';
 
 export interface StreamHandlerDeps {
   readonly options: Readonly<StreamOptions>;
   readonly history: ConversationHistoryStore;
   readonly progress: StreamProgressStore;
+  /** Which saved (outbox) events are on their topic already: asked when a request is taken over. */
+  readonly sent: SentEventsLookup;
+  /** Where events of a request without a reply-to topic go (the stage's output topic). */
+  readonly outputTopic: string;
   /** Clock, epoch ms. Default Date.now. */
   readonly now?: () => number;
   /** Called once per request with its terminal event (e2eMs = end-to-end latency); must not throw. */
@@ -70,13 +78,19 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
   async handle(input: TokenChunk, context: HandlerContext<ClientEvent>): Promise<void> {
     const cached = this.streams.get(input.requestId);
     const stream = cached ?? (await this.loadStream(input));
-    await stream.exclusive(async () => {
-      if (cached !== undefined && (await this.reloadIfStale(stream, input, context))) return;
+    const handled = await stream.exclusive(async () => {
+      if (this.streams.get(input.requestId) !== stream) return false;
       stream.latestContext = context;
+      await this.sendOutbox(stream, context);
       this.accept(stream, input);
-      await this.drain(stream, context);
-      await this.save(stream);
+      if (!stream.dirty) return cached === undefined || !(await this.isStale(stream));
+      return this.saveAndSend(stream, false, context);
     });
+    // Another worker went on with the request since this copy was loaded: handle the chunk on its state.
+    if (!handled) {
+      this.drop(stream);
+      await this.handle(input, context);
+    }
   }
 
   /** Requests with state in memory. */
@@ -99,21 +113,15 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
     return stream;
   }
 
-  /**
-   * Another worker went on with the request since this copy was saved (its partition moved away and
-   * came back): drop the copy and handle the chunk on the saved state. True when it did.
-   */
-  private async reloadIfStale(
-    stream: RequestStream,
-    chunk: TokenChunk,
-    context: HandlerContext<ClientEvent>,
-  ): Promise<boolean> {
-    const saved = await this.deps.progress.load(chunk.sessionId, chunk.requestId);
-    if (saved === null || saved.version <= stream.version) return false;
+  /** A chunk that changed nothing is not saved, so nothing fences it: compare versions with the saved state. */
+  private async isStale(stream: RequestStream): Promise<boolean> {
+    const saved = await this.deps.progress.load(stream.sessionId, stream.requestId);
+    return saved !== null && saved.version !== stream.version;
+  }
+
+  private drop(stream: RequestStream): void {
     stream.cancelTimer();
-    if (this.streams.get(chunk.requestId) === stream) this.streams.delete(chunk.requestId);
-    await this.handle(chunk, context);
-    return true;
+    if (this.streams.get(stream.requestId) === stream) this.streams.delete(stream.requestId);
   }
 
   /** Takes the chunk into the request's state (at most once). */
@@ -190,49 +198,113 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
     return false;
   }
 
-  /** Writes whatever is due: held text, then the terminal. Safe to repeat. */
-  private async drain(stream: RequestStream, context: HandlerContext<ClientEvent>): Promise<void> {
-    if (stream.terminated) return;
+  /**
+   * The events now due (held text, then the terminal), applied to the state as if sent: they go into the
+   * outbox of the next save and out right after it. Held text not yet due waits for a timer.
+   */
+  private async dueEvents(stream: RequestStream, flushHeld: boolean): Promise<ClientEvent[]> {
+    const events: ClientEvent[] = [];
+    if (stream.terminated) return events;
+    const now = this.now();
     if (stream.heldText.length > 0) {
       const due =
+        flushHeld ||
         stream.pendingTerminal !== null ||
         stream.heldText.length >= this.options.flushChars ||
-        this.now() - stream.lastFlushAtMs >= this.options.flushIntervalMs;
-      if (due) await this.flushHeld(stream, context);
-      else this.scheduleFlush(stream);
+        now - stream.lastFlushAtMs >= this.options.flushIntervalMs;
+      if (due) {
+        events.push(tokenEvent(stream, stream.nextEventSeq, stream.heldText, now));
+        stream.nextEventSeq += 1;
+        stream.heldText = '';
+        stream.lastFlushAtMs = now;
+        stream.dirty = true;
+        stream.cancelTimer();
+      } else {
+        this.scheduleFlush(stream);
+      }
     }
     const terminal = stream.pendingTerminal;
-    if (terminal === null) return;
+    if (terminal === null) return events;
     if (terminal.type === 'done') await this.appendHistory(stream);
-    const event = terminalEvent(
-      stream,
-      stream.nextEventSeq,
-      terminal,
-      stream.requestCreatedAtMs,
-      this.now(),
-      stream.resumes,
-    );
-    await context.emit(event, this.emitOptions(stream, event.seq));
+    const { requestCreatedAtMs, resumes } = stream;
+    events.push(terminalEvent(stream, stream.nextEventSeq, terminal, requestCreatedAtMs, now, resumes));
     stream.nextEventSeq += 1;
     stream.terminated = true;
     stream.dirty = true;
     stream.cancelTimer();
+    return events;
+  }
+
+  /**
+   * Saves the state with the events due as the outbox, then sends them. False when the save was refused
+   * (another worker saved since this copy was loaded). A failure before the save drops the copy: its state
+   * is ahead of what was saved and sent, the retry starts from the saved state.
+   */
+  private async saveAndSend(
+    stream: RequestStream,
+    flushHeld: boolean,
+    context: HandlerContext<ClientEvent>,
+  ): Promise<boolean> {
+    const savedAtMs = this.now();
+    let events: ClientEvent[];
+    try {
+      events = await this.dueEvents(stream, flushHeld);
+      const progress = {
+        ...stream.toProgress(),
+        version: stream.version + 1,
+        outbox: events,
+        outboxSavedAtMs: savedAtMs,
+      };
+      if (!(await this.deps.progress.save(stream.sessionId, stream.requestId, progress))) return false;
+    } catch (error) {
+      this.drop(stream);
+      throw error;
+    }
+    stream.version += 1;
+    stream.dirty = false;
+    stream.outbox = events;
+    stream.outboxSavedAtMs = savedAtMs;
+    stream.outboxSent = false;
+    stream.outboxUnsure = false;
+    await this.sendOutbox(stream, context);
+    return true;
+  }
+
+  /**
+   * Sends the outbox events not yet on their topic. Right after a save none is; after a failed send or on a
+   * copy loaded from the store (a takeover), the topic is asked which are.
+   */
+  private async sendOutbox(stream: RequestStream, context: HandlerContext<ClientEvent>): Promise<void> {
+    if (stream.outboxSent) return;
+    const first = stream.outbox[0];
+    const last = stream.outbox.at(-1);
+    if (first === undefined || last === undefined) return;
+    const sentThrough = stream.outboxUnsure
+      ? await this.deps.sent.highestSent({
+          topic: stream.replyTo ?? this.deps.outputTopic,
+          key: stream.sessionId,
+          requestId: stream.requestId,
+          fromSeq: first.seq,
+          toSeq: last.seq,
+          sinceMs: stream.outboxSavedAtMs,
+        })
+      : first.seq - 1;
+    stream.outboxUnsure = true;
+    for (const event of stream.outbox) {
+      if (event.seq <= sentThrough) continue;
+      await context.emit(event, this.emitOptions(stream, event.seq));
+      if (event.type !== 'token') this.reportTerminal(event);
+    }
+    stream.outboxSent = true;
+    stream.outboxUnsure = false;
+  }
+
+  private reportTerminal(event: ClientEvent): void {
     try {
       this.deps.onTerminal?.(event);
     } catch {
       // instrumentation must not break the stream
     }
-  }
-
-  private async flushHeld(stream: RequestStream, context: HandlerContext<ClientEvent>): Promise<void> {
-    const now = this.now();
-    const event = tokenEvent(stream, stream.nextEventSeq, stream.heldText, now);
-    await context.emit(event, this.emitOptions(stream, event.seq));
-    stream.nextEventSeq += 1;
-    stream.heldText = '';
-    stream.lastFlushAtMs = now;
-    stream.dirty = true;
-    stream.cancelTimer();
   }
 
   private scheduleFlush(stream: RequestStream): void {
@@ -244,8 +316,9 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
         .exclusive(async () => {
           const context = stream.latestContext;
           if (stream.terminated || stream.heldText.length === 0 || context === undefined) return;
-          await this.flushHeld(stream, context);
-          await this.save(stream);
+          if (this.streams.get(stream.requestId) !== stream) return;
+          await this.sendOutbox(stream, context);
+          if (!(await this.saveAndSend(stream, true, context))) this.drop(stream);
         })
         .catch(() => {
           // the text stays held (and saved); the next chunk of the request writes it
@@ -269,14 +342,6 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
       if (failure.retryable) throw failure;
       this.deps.onHistoryAppendFailed?.(failure, stream.requestId);
     }
-  }
-
-  private async save(stream: RequestStream): Promise<void> {
-    if (!stream.dirty) return;
-    const progress = { ...stream.toProgress(), version: stream.version + 1 };
-    await this.deps.progress.save(stream.sessionId, stream.requestId, progress);
-    stream.version = progress.version;
-    stream.dirty = false;
   }
 
   private emitOptions(stream: RequestStream, seq: number): EmitOptions {

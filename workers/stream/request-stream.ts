@@ -32,6 +32,13 @@ export class RequestStream {
   latestContext: HandlerContext<ClientEvent> | undefined;
   /** Something changed since the progress was last saved. */
   dirty = false;
+  /** Events of the last save, sent right after it (shared/redis/stream-progress-store.ts). */
+  outbox: readonly ClientEvent[];
+  outboxSavedAtMs: number;
+  /** Every outbox event is on its topic. */
+  outboxSent: boolean;
+  /** Some outbox events may be on their topic already (a send failed midway, or another worker saved them). */
+  outboxUnsure: boolean;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -54,6 +61,10 @@ export class RequestStream {
     this.generationId = progress?.generationId ?? null;
     this.resumes = progress?.resumes ?? 0;
     this.version = progress?.version ?? 0;
+    this.outbox = progress?.outbox ?? [];
+    this.outboxSavedAtMs = progress?.outboxSavedAtMs ?? 0;
+    this.outboxSent = this.outbox.length === 0;
+    this.outboxUnsure = true;
   }
 
   /** Runs work on this request after any work already queued on it. */
@@ -77,6 +88,8 @@ export class RequestStream {
       generationId: this.generationId,
       resumes: this.resumes,
       version: this.version,
+      outbox: this.outbox,
+      outboxSavedAtMs: this.outboxSavedAtMs,
     };
   }
 

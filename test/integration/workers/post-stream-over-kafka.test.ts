@@ -20,6 +20,8 @@ import { PostHandler } from '../../../workers/post/handler.ts';
 import { parsePostOptions } from '../../../workers/post/options.ts';
 import { StreamHandler } from '../../../workers/stream/handler.ts';
 import { parseStreamOptions } from '../../../workers/stream/options.ts';
+import { KafkaSentEventsLookup } from '../../../workers/stream/kafka-sent-events-lookup.ts';
+import { defaultWorkerLogger } from '../../../shared/runtime/worker-logger.ts';
 import type { ClientEvent, TokenChunk } from '../../../shared/messages/types.ts';
 import { tokenChunk } from '../../unit/workers/message-fixtures.ts';
 
@@ -58,9 +60,12 @@ test('post and stream workers turn raw chunks with repeats into clean client str
   const postHandler = new PostHandler(
     parsePostOptions({ stopSequences: ['###'], redaction: { builtins: ['email'], threads: 1 } }),
   );
+  const sent = new KafkaSentEventsLookup(kafka, defaultWorkerLogger('stream'));
   const streamHandler = new StreamHandler({
     options: parseStreamOptions({ flushIntervalMs: 15, flushChars: 40 }),
     ...createRedisStores(redis, { keyPrefix }),
+    sent,
+    outputTopic: topics.out,
   });
   const settings = { concurrency: 8, httpPort: 0 };
   const postWorker = new StageWorker({
@@ -93,6 +98,7 @@ test('post and stream workers turn raw chunks with repeats into clean client str
   t.after(async () => {
     await Promise.allSettled([postWorker.stop(), streamWorker.stop(), collector.close()]);
     streamHandler.close();
+    await sent.close();
     await postHandler.close();
     await admin.deleteTopics(all).catch(() => undefined);
     await admin.deleteGroups([`${base}-post`, `${base}-stream`, `${base}-collector`]).catch(() => undefined);

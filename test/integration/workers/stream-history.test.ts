@@ -11,6 +11,7 @@ import { AssembleHandler } from '../../../workers/assemble/handler.ts';
 import { parseAssembleOptions } from '../../../workers/assemble/options.ts';
 import type { AssembledPrompt, ClientEvent, TokenChunk } from '../../../shared/messages/types.ts';
 import { recordingContext, type RecordedEmit } from '../../unit/workers/recording-handler-context.ts';
+import { recordedOutput } from '../../unit/workers/stream/recorded-events-lookup.ts';
 import { promptRequest, tokenChunk } from '../../unit/workers/message-fixtures.ts';
 
 const redis = createRedisConnection({ url: serviceEndpoints().redisUrl });
@@ -46,8 +47,8 @@ function answer(
 
 test('a finished request is appended to Redis history and the next turn is assembled with it', async () => {
   const session = uniqueName('session');
-  const stream = new StreamHandler({ options, ...stores });
   const events: RecordedEmit<ClientEvent>[] = [];
+  const stream = new StreamHandler({ options, ...stores, ...recordedOutput(events) });
   for (const chunk of answer(
     'r1',
     session,
@@ -82,10 +83,10 @@ test('a final chunk replayed to a fresh worker appends nothing twice and writes 
   const session = uniqueName('session');
   const chunks = answer('r1', session, ['Hello', ''], 'Hi?');
   const events: RecordedEmit<ClientEvent>[] = [];
-  const first = new StreamHandler({ options, ...stores });
+  const first = new StreamHandler({ options, ...stores, ...recordedOutput(events) });
   for (const chunk of chunks) await first.handle(chunk, recordingContext(events));
   // a rebalance replays the whole request to another worker
-  const second = new StreamHandler({ options, ...stores });
+  const second = new StreamHandler({ options, ...stores, ...recordedOutput(events) });
   for (const chunk of chunks) await second.handle(chunk, recordingContext(events));
   assert.deepEqual(
     events.map((e) => [e.output.type, e.output.seq]),
@@ -101,9 +102,9 @@ test('a worker taking over mid-stream resumes from the progress in Redis', async
   const session = uniqueName('session');
   const chunks = answer('r1', session, ['a', 'b', 'c', 'd', ''], 'letters?');
   const events: RecordedEmit<ClientEvent>[] = [];
-  const first = new StreamHandler({ options, ...stores });
+  const first = new StreamHandler({ options, ...stores, ...recordedOutput(events) });
   for (const chunk of chunks.slice(0, 3)) await first.handle(chunk, recordingContext(events));
-  const second = new StreamHandler({ options, ...stores });
+  const second = new StreamHandler({ options, ...stores, ...recordedOutput(events) });
   for (const chunk of chunks.slice(2)) await second.handle(chunk, recordingContext(events));
   const seen = events.map((e) => e.output);
   assert.deepEqual(
@@ -121,12 +122,13 @@ test('corrupt history at append time still ends the request with done, and repor
   const session = uniqueName('session');
   await redis.set(new RedisKeyNamespace(keyPrefix).history(session), 'not a list');
   const failures: string[] = [];
+  const events: RecordedEmit<ClientEvent>[] = [];
   const stream = new StreamHandler({
     options,
     ...stores,
+    ...recordedOutput(events),
     onHistoryAppendFailed: (error) => failures.push(error.code),
   });
-  const events: RecordedEmit<ClientEvent>[] = [];
   for (const chunk of answer('r1', session, ['x', ''], 'q'))
     await stream.handle(chunk, recordingContext(events));
   assert.equal(events.at(-1)?.output.type, 'done');

@@ -109,10 +109,77 @@ test('stream progress round-trips and expires', async () => {
     terminated: false,
     generationId: 'gen-1',
     resumes: 1,
-    version: 3,
+    version: 1,
+    outbox: [
+      {
+        requestId: 'r1',
+        sessionId: session,
+        type: 'token' as const,
+        seq: 1,
+        text: 'the ',
+        usage: null,
+        errorCode: null,
+        errorMessage: null,
+        timestampMs: 7,
+        e2eMs: null,
+        resumes: 0,
+        finishReason: null,
+      },
+    ],
+    outboxSavedAtMs: 6,
   };
-  await store.save(session, 'r1', progress);
+  assert.equal(await store.save(session, 'r1', progress), true);
   assert.deepEqual(await store.load(session, 'r1'), progress);
   const pttl = await redis.pttl(keys.streamProgress(session, 'r1'));
   assert.ok(pttl > 0 && pttl <= 60_000);
+});
+
+test('a stream progress save is refused unless it follows the version stored', async () => {
+  const store = new RedisStreamProgressStore(redis, keys, 60_000);
+  const session = uniqueName('session');
+  const progress = (version: number, heldText: string) => ({
+    nextChunkSeq: version,
+    nextEventSeq: 0,
+    heldText,
+    assistantText: heldText,
+    userTurn: null,
+    replyTo: null,
+    requestCreatedAtMs: 0,
+    pendingTerminal: null,
+    terminated: false,
+    generationId: null,
+    resumes: 0,
+    version,
+    outbox: [],
+    outboxSavedAtMs: 0,
+  });
+  assert.equal(await store.save(session, 'r1', progress(2, 'x')), false, 'version 2 over none');
+  assert.equal(await store.save(session, 'r1', progress(1, 'a')), true);
+  assert.equal(await store.save(session, 'r1', progress(2, 'ab')), true);
+  // A worker that loaded version 1 and went on meanwhile: its save would overwrite the newer state.
+  assert.equal(await store.save(session, 'r1', progress(2, 'a-stale')), false);
+  assert.equal((await store.load(session, 'r1'))?.heldText, 'ab');
+});
+
+test('stream progress saved as plain JSON (before versions led the value) loads and is saved over', async () => {
+  const store = new RedisStreamProgressStore(redis, keys, 60_000);
+  const session = uniqueName('session');
+  const key = keys.streamProgress(session, 'r1');
+  await redis.set(
+    key,
+    JSON.stringify({
+      nextChunkSeq: 3,
+      nextEventSeq: 2,
+      heldText: '',
+      assistantText: 'ab',
+      terminated: false,
+      version: 4,
+    }),
+  );
+  const loaded = await store.load(session, 'r1');
+  assert.equal(loaded?.version, 4);
+  assert.deepEqual(loaded?.outbox, []);
+  assert.ok(loaded);
+  assert.equal(await store.save(session, 'r1', { ...loaded, version: 5, heldText: 'c' }), true);
+  assert.equal((await store.load(session, 'r1'))?.heldText, 'c');
 });

@@ -10,6 +10,7 @@ import { KpoError } from '../../../../shared/errors/kpo-error.ts';
 import { waitFor } from '../../../helpers/wait-for.ts';
 import { recordingContext, type RecordedEmit } from '../recording-handler-context.ts';
 import { tokenChunk } from '../message-fixtures.ts';
+import { recordedOutput } from './recorded-events-lookup.ts';
 
 const NOW = 10_000;
 
@@ -17,19 +18,21 @@ function setup(options: Partial<StreamOptions> = {}, deps: Partial<StreamHandler
   const history = new InMemoryConversationHistoryStore();
   const progress = new InMemoryStreamProgressStore();
   const terminals: ClientEvent[] = [];
+  const emitted: RecordedEmit<ClientEvent>[] = [];
+  const output = recordedOutput(emitted);
   const handler = new StreamHandler({
     options: parseStreamOptions({ flushIntervalMs: 0, ...options }),
     history,
     progress,
+    ...output,
     now: () => NOW,
     onTerminal: (event) => terminals.push(event),
     ...deps,
   });
-  const emitted: RecordedEmit<ClientEvent>[] = [];
   const feed = async (chunks: readonly TokenChunk[]): Promise<void> => {
     for (const chunk of chunks) await handler.handle(chunk, recordingContext(emitted));
   };
-  return { handler, history, progress, terminals, emitted, feed };
+  return { handler, history, progress, terminals, emitted, feed, sent: output.sent };
 }
 
 function answer(texts: readonly string[], overrides: Partial<TokenChunk> = {}): TokenChunk[] {
@@ -248,11 +251,13 @@ test('events go to the request reply-to topic when it has one', async () => {
 function sharedStores() {
   const shared = new InMemoryStreamProgressStore();
   const history = new InMemoryConversationHistoryStore();
-  const make = () =>
+  /** A worker whose events go to `emitted` (the output topic all workers write). */
+  const make = (emitted: readonly RecordedEmit<ClientEvent>[]) =>
     new StreamHandler({
       options: parseStreamOptions({ flushIntervalMs: 0 }),
       history,
       progress: shared,
+      ...recordedOutput(emitted),
       now: () => NOW,
     });
   return { history, make };
@@ -262,10 +267,10 @@ test('a worker taking over mid-request continues the event seqs from the progres
   const { history, make } = sharedStores();
   const emitted: RecordedEmit<ClientEvent>[] = [];
   const chunks = answer(['one ', 'two ', 'three', '']);
-  const first = make();
+  const first = make(emitted);
   for (const chunk of chunks.slice(0, 3)) await first.handle(chunk, recordingContext(emitted));
   // the first worker dies; the second gets the partition and a replay from an older offset
-  const second = make();
+  const second = make(emitted);
   for (const chunk of chunks.slice(1)) await second.handle(chunk, recordingContext(emitted));
   const events = emitted.map((e) => e.output);
   assertWellFormed(events);
@@ -274,8 +279,7 @@ test('a worker taking over mid-request continues the event seqs from the progres
 });
 
 test('a failed write is retried without repeating or skipping an event', async () => {
-  const { handler } = setup();
-  const emitted: RecordedEmit<ClientEvent>[] = [];
+  const { handler, emitted } = setup();
   let failNext = true;
   const flaky = recordingContext<ClientEvent>(emitted);
   const emit = flaky.emit.bind(flaky);
@@ -311,8 +315,7 @@ test('a retryable history failure fails the chunk; the retry appends and writes 
       return history.appendExchange(...args);
     },
   };
-  const { handler } = setup({}, { history: flakyHistory });
-  const emitted: RecordedEmit<ClientEvent>[] = [];
+  const { handler, emitted } = setup({}, { history: flakyHistory });
   const chunks = answer(['a', '']);
   await handler.handle(chunks[0]!, recordingContext(emitted));
   await assert.rejects(handler.handle(chunks[1]!, recordingContext(emitted)), { code: 'KPO_REDIS' });
@@ -376,13 +379,80 @@ test('a worker whose partition comes back reloads the progress another worker sa
   const { make } = sharedStores();
   const emitted: RecordedEmit<ClientEvent>[] = [];
   const chunks = answer(['one ', 'two ', 'three ', 'four ', 'five']);
-  const first = make();
-  const second = make();
+  const first = make(emitted);
+  const second = make(emitted);
   for (const chunk of chunks.slice(0, 2)) await first.handle(chunk, recordingContext(emitted));
   // The partition moves to the second worker, which streams on…
   for (const chunk of chunks.slice(2, 4)) await second.handle(chunk, recordingContext(emitted));
   // …and comes back to the first, which still holds its own older copy of the request in memory.
   await first.handle(chunks[4]!, recordingContext(emitted));
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.equal(events.map((e) => e.text).join(''), 'one two three four five');
+});
+
+/** A context whose emit puts the event on the "topic" (or not) and then dies, as a worker killed at that moment. */
+function dyingAt(emitted: RecordedEmit<ClientEvent>[], seq: number, brokerTookIt: boolean) {
+  const context = recordingContext<ClientEvent>(emitted);
+  const emit = context.emit.bind(context);
+  return {
+    ...context,
+    emit: async (event: ClientEvent, options?: Parameters<typeof emit>[1]) => {
+      if (event.seq === seq) {
+        if (brokerTookIt) await emit(event, options);
+        throw new Error('the worker died here');
+      }
+      await emit(event, options);
+    },
+  };
+}
+
+test('a worker that dies right after the broker took an event: the takeover sends no event twice', async () => {
+  const { make } = sharedStores();
+  const emitted: RecordedEmit<ClientEvent>[] = [];
+  const chunks = answer(['one ', 'two ', 'three', '']);
+  const first = make(emitted);
+  await first.handle(chunks[0]!, recordingContext(emitted));
+  await assert.rejects(first.handle(chunks[1]!, dyingAt(emitted, 1, true)));
+  // The chunk was not committed: the worker taking the partition over gets it again.
+  const second = make(emitted);
+  for (const chunk of chunks.slice(1)) await second.handle(chunk, recordingContext(emitted));
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.equal(events.map((e) => e.text).join(''), 'one two three');
+});
+
+test('a worker that dies after saving, before the broker took the event: the takeover sends it', async () => {
+  const { make } = sharedStores();
+  const emitted: RecordedEmit<ClientEvent>[] = [];
+  const chunks = answer(['one ', 'two ', 'three', '']);
+  const first = make(emitted);
+  await first.handle(chunks[0]!, recordingContext(emitted));
+  await assert.rejects(first.handle(chunks[1]!, dyingAt(emitted, 1, false)));
+  const second = make(emitted);
+  for (const chunk of chunks.slice(1)) await second.handle(chunk, recordingContext(emitted));
+  const events = emitted.map((e) => e.output);
+  assertWellFormed(events);
+  assert.equal(events.map((e) => e.text).join(''), 'one two three');
+});
+
+test('a worker that sent its own events never asks the output topic', async () => {
+  const { feed, sent, emitted } = setup({ flushIntervalMs: 20 });
+  await feed(answer(['a', 'b', 'c', '']));
+  assert.equal(emitted.at(-1)?.output.type, 'done');
+  assert.deepEqual(sent.queries, []);
+});
+
+test('a stale copy whose next chunk changes state is refused at save and the chunk handled on the saved state', async () => {
+  const { make } = sharedStores();
+  const emitted: RecordedEmit<ClientEvent>[] = [];
+  const chunks = answer(['one ', 'two ', 'three ', 'four ', 'five']);
+  const first = make(emitted);
+  const second = make(emitted);
+  for (const chunk of chunks.slice(0, 2)) await first.handle(chunk, recordingContext(emitted));
+  for (const chunk of chunks.slice(2, 4)) await second.handle(chunk, recordingContext(emitted));
+  // The partition comes back to the first worker, replayed from before chunk 2 (its copy expects chunk 2).
+  for (const chunk of chunks.slice(2)) await first.handle(chunk, recordingContext(emitted));
   const events = emitted.map((e) => e.output);
   assertWellFormed(events);
   assert.equal(events.map((e) => e.text).join(''), 'one two three four five');
