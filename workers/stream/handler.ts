@@ -83,7 +83,13 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
       stream.latestContext = context;
       await this.sendOutbox(stream, context);
       this.accept(stream, input);
-      if (!stream.dirty) return cached === undefined || !(await this.isStale(stream));
+      // A chunk that changed nothing is not saved, so no save fences it. A repeat needs no fence (a stale copy
+      // is behind the saved state, so it is a repeat there too); one parked for a gap does, or it might wait
+      // in a stale copy for a chunk the saved state already has.
+      if (!stream.dirty) {
+        const parked = cached !== undefined && stream.resequencer.pendingCount > 0;
+        return !parked || !(await this.isStale(stream));
+      }
       return this.saveAndSend(stream, false, context);
     });
     // Another worker went on with the request since this copy was loaded: handle the chunk on its state.
@@ -113,7 +119,7 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
     return stream;
   }
 
-  /** A chunk that changed nothing is not saved, so nothing fences it: compare versions with the saved state. */
+  /** Another worker saved since this copy was loaded or saved. */
   private async isStale(stream: RequestStream): Promise<boolean> {
     const saved = await this.deps.progress.load(stream.sessionId, stream.requestId);
     return saved !== null && saved.version !== stream.version;

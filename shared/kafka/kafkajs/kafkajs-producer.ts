@@ -1,8 +1,25 @@
-/** ProducerPort over a kafkajs idempotent producer (acks=all, one request in flight, Java-compatible murmur2). */
+/**
+ * ProducerPort over a kafkajs idempotent producer (acks=all, one request in
+ * flight, Java-compatible murmur2).
+ *
+ * A send gives up after a bounded number of retries (~25 s of backoff by
+ * default), so a topic that cannot be written fails its records with a clear
+ * retryable KPO_KAFKA error instead of waiting forever; the runtime's retry
+ * policy and dead-letter path decide what happens next. Giving up would break
+ * the idempotent producer: kafkajs rewinds a failed batch's sequence numbers,
+ * and if the broker did write that batch (a lost response), the next batch with
+ * the same numbers would be taken for a repeat and silently dropped. So the
+ * producer that gave up is replaced by a fresh one (a new producer ID and
+ * sequences); the old one is disconnected once its other sends settled.
+ */
 import kafkajs from 'kafkajs';
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import type { OutgoingRecord, ProducerPort } from '../kafka-port.ts';
+import { KpoError } from '../../errors/kpo-error.ts';
 import { kafkaError } from './kafkajs-errors.ts';
+
+/** Retries of one send: backoff 100 ms doubling to 5 s → about 25 s before its records fail. */
+export const DEFAULT_SEND_RETRIES = 10;
 
 /**
  * The record itself is the kafkajs message (kafkajs reads key, value, headers,
@@ -10,29 +27,28 @@ import { kafkaError } from './kafkajs-errors.ts';
  */
 const toMessage = (record: OutgoingRecord): Message => record;
 
-export class KafkajsProducer implements ProducerPort {
-  private readonly producer: Producer;
-  private connected = false;
+/** A kafkajs producer and the sends running on it. */
+interface ProducerSlot {
+  readonly producer: Producer;
+  connected: Promise<void> | undefined;
+  inFlight: number;
+  retired: boolean;
+}
 
-  constructor(kafka: kafkajs.Kafka) {
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-      // The idempotent producer's sequence numbers stay valid only if it never gives up on a request.
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5_000 },
-    });
+export class KafkajsProducer implements ProducerPort {
+  private slot: ProducerSlot;
+  private closed = true;
+
+  constructor(
+    private readonly kafka: kafkajs.Kafka,
+    private readonly sendRetries = DEFAULT_SEND_RETRIES,
+  ) {
+    this.slot = this.newSlot();
   }
 
   async connect(): Promise<void> {
-    if (this.connected) return;
-    try {
-      await this.producer.connect();
-      this.connected = true;
-    } catch (error) {
-      throw kafkaError(error, 'producer connect failed');
-    }
+    this.closed = false;
+    await this.connected(this.slot);
   }
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {
@@ -47,16 +63,81 @@ export class KafkajsProducer implements ProducerPort {
       }
       last.messages.push(toMessage(record));
     }
+    const slot = this.slot;
+    slot.inFlight += 1;
     try {
-      await this.producer.sendBatch({ acks: -1, topicMessages });
+      await this.connected(slot);
+      await slot.producer.sendBatch({ acks: -1, topicMessages });
     } catch (error) {
-      throw kafkaError(error, 'produce failed', { topic: records[0]?.topic });
+      this.retire(slot);
+      throw sendFailure(error, topicMessages, this.sendRetries);
+    } finally {
+      slot.inFlight -= 1;
+      if (slot.retired && slot.inFlight === 0) void this.disconnect(slot);
     }
   }
 
   async close(): Promise<void> {
-    if (!this.connected) return;
-    this.connected = false;
-    await this.producer.disconnect();
+    if (this.closed) return;
+    this.closed = true;
+    await this.disconnect(this.slot);
   }
+
+  private newSlot(): ProducerSlot {
+    return {
+      producer: this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+        retry: { retries: this.sendRetries, initialRetryTime: 100, maxRetryTime: 5_000 },
+      }),
+      connected: undefined,
+      inFlight: 0,
+      retired: false,
+    };
+  }
+
+  private async connected(slot: ProducerSlot): Promise<void> {
+    slot.connected ??= slot.producer.connect();
+    try {
+      await slot.connected;
+    } catch (error) {
+      slot.connected = undefined;
+      throw kafkaError(error, 'producer connect failed');
+    }
+  }
+
+  /** Later sends go to a fresh producer; this one is disconnected when its last send settled. */
+  private retire(slot: ProducerSlot): void {
+    if (slot.retired) return;
+    slot.retired = true;
+    if (this.slot === slot) this.slot = this.newSlot();
+  }
+
+  private async disconnect(slot: ProducerSlot): Promise<void> {
+    if (slot.connected === undefined) return;
+    slot.connected = undefined;
+    await slot.producer.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * The records may or may not be on their topic; sending them again is the caller's (at-least-once) call.
+ * When kafkajs gave up retrying a retriable cause, a later try may work: retryable.
+ */
+function sendFailure(error: unknown, topicMessages: readonly TopicMessages[], retries: number): KpoError {
+  const topics = topicMessages.map((t) => t.topic).join(', ');
+  if (error instanceof Error && error.name === 'KafkaJSNumberOfRetriesExceeded') {
+    return new KpoError(
+      'KPO_KAFKA',
+      `could not write to ${topics} (gave up after ${retries} retries): ${error.message}`,
+      {
+        retryable: true,
+        cause: error,
+        context: { topic: topicMessages[0]?.topic },
+      },
+    );
+  }
+  return kafkaError(error, `produce to ${topics} failed`, { topic: topicMessages[0]?.topic });
 }
