@@ -6,6 +6,7 @@ import { createRedisConnection } from '../../../../shared/redis/redis-connection
 import { RedisKeyNamespace } from '../../../../shared/redis/redis-key-namespace.ts';
 import { RedisConversationHistoryStore } from '../../../../shared/redis/redis-conversation-history-store.ts';
 import { RedisStreamProgressStore } from '../../../../shared/redis/redis-stream-progress-store.ts';
+import { tokenEvent } from '../../../../workers/stream/client-events.ts';
 import { KpoError } from '../../../../shared/errors/kpo-error.ts';
 
 const redis = createRedisConnection({ url: serviceEndpoints().redisUrl });
@@ -110,22 +111,7 @@ test('stream progress round-trips and expires', async () => {
     generationId: 'gen-1',
     resumes: 1,
     version: 1,
-    outbox: [
-      {
-        requestId: 'r1',
-        sessionId: session,
-        type: 'token' as const,
-        seq: 1,
-        text: 'the ',
-        usage: null,
-        errorCode: null,
-        errorMessage: null,
-        timestampMs: 7,
-        e2eMs: null,
-        resumes: 0,
-        finishReason: null,
-      },
-    ],
+    outbox: [tokenEvent({ requestId: 'r1', sessionId: session }, 1, 'the ', 7)],
     outboxSavedAtMs: 6,
   };
   assert.equal(await store.save(session, 'r1', progress), true);

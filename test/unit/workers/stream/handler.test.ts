@@ -375,18 +375,25 @@ test('a resumed generation goes on after the last seq the client has, and done s
   assert.equal(events.at(-1)?.resumes, 2);
 });
 
-test('a worker whose partition comes back reloads the progress another worker saved meanwhile', async () => {
+/**
+ * Chunks 0–1 go to the first worker, 2–3 to the second (the partition moved), then the partition comes back to the
+ * first (which still holds its own older copy) and it gets chunks from `backFrom` on. Returns the client's events.
+ */
+async function partitionComesBack(backFrom: number): Promise<ClientEvent[]> {
   const { make } = sharedStores();
   const emitted: RecordedEmit<ClientEvent>[] = [];
   const chunks = answer(['one ', 'two ', 'three ', 'four ', 'five']);
   const first = make(emitted);
   const second = make(emitted);
   for (const chunk of chunks.slice(0, 2)) await first.handle(chunk, recordingContext(emitted));
-  // The partition moves to the second worker, which streams on…
   for (const chunk of chunks.slice(2, 4)) await second.handle(chunk, recordingContext(emitted));
-  // …and comes back to the first, which still holds its own older copy of the request in memory.
-  await first.handle(chunks[4]!, recordingContext(emitted));
-  const events = emitted.map((e) => e.output);
+  for (const chunk of chunks.slice(backFrom)) await first.handle(chunk, recordingContext(emitted));
+  return emitted.map((e) => e.output);
+}
+
+test('a worker whose partition comes back reloads the progress another worker saved meanwhile', async () => {
+  // Chunk 4 waits for a gap in the old copy (it expects chunk 2): the version check finds the newer state.
+  const events = await partitionComesBack(4);
   assertWellFormed(events);
   assert.equal(events.map((e) => e.text).join(''), 'one two three four five');
 });
@@ -407,31 +414,30 @@ function dyingAt(emitted: RecordedEmit<ClientEvent>[], seq: number, brokerTookIt
   };
 }
 
-test('a worker that dies right after the broker took an event: the takeover sends no event twice', async () => {
+/**
+ * Worker 1 sends event 0, then dies while sending event 1 (after or before the broker took it); the chunk was not
+ * committed, so worker 2 gets it again and the rest of the answer. Returns what the output topic holds.
+ */
+async function takeoverAfterDeath(brokerTookIt: boolean): Promise<ClientEvent[]> {
   const { make } = sharedStores();
   const emitted: RecordedEmit<ClientEvent>[] = [];
   const chunks = answer(['one ', 'two ', 'three', '']);
   const first = make(emitted);
   await first.handle(chunks[0]!, recordingContext(emitted));
-  await assert.rejects(first.handle(chunks[1]!, dyingAt(emitted, 1, true)));
-  // The chunk was not committed: the worker taking the partition over gets it again.
+  await assert.rejects(first.handle(chunks[1]!, dyingAt(emitted, 1, brokerTookIt)));
   const second = make(emitted);
   for (const chunk of chunks.slice(1)) await second.handle(chunk, recordingContext(emitted));
-  const events = emitted.map((e) => e.output);
+  return emitted.map((e) => e.output);
+}
+
+test('a worker that dies right after the broker took an event: the takeover sends no event twice', async () => {
+  const events = await takeoverAfterDeath(true);
   assertWellFormed(events);
   assert.equal(events.map((e) => e.text).join(''), 'one two three');
 });
 
 test('a worker that dies after saving, before the broker took the event: the takeover sends it', async () => {
-  const { make } = sharedStores();
-  const emitted: RecordedEmit<ClientEvent>[] = [];
-  const chunks = answer(['one ', 'two ', 'three', '']);
-  const first = make(emitted);
-  await first.handle(chunks[0]!, recordingContext(emitted));
-  await assert.rejects(first.handle(chunks[1]!, dyingAt(emitted, 1, false)));
-  const second = make(emitted);
-  for (const chunk of chunks.slice(1)) await second.handle(chunk, recordingContext(emitted));
-  const events = emitted.map((e) => e.output);
+  const events = await takeoverAfterDeath(false);
   assertWellFormed(events);
   assert.equal(events.map((e) => e.text).join(''), 'one two three');
 });
@@ -444,16 +450,8 @@ test('a worker that sent its own events never asks the output topic', async () =
 });
 
 test('a stale copy whose next chunk changes state is refused at save and the chunk handled on the saved state', async () => {
-  const { make } = sharedStores();
-  const emitted: RecordedEmit<ClientEvent>[] = [];
-  const chunks = answer(['one ', 'two ', 'three ', 'four ', 'five']);
-  const first = make(emitted);
-  const second = make(emitted);
-  for (const chunk of chunks.slice(0, 2)) await first.handle(chunk, recordingContext(emitted));
-  for (const chunk of chunks.slice(2, 4)) await second.handle(chunk, recordingContext(emitted));
-  // The partition comes back to the first worker, replayed from before chunk 2 (its copy expects chunk 2).
-  for (const chunk of chunks.slice(2)) await first.handle(chunk, recordingContext(emitted));
-  const events = emitted.map((e) => e.output);
+  // Replayed from chunk 2, which the old copy expects: its save is refused.
+  const events = await partitionComesBack(2);
   assertWellFormed(events);
   assert.equal(events.map((e) => e.text).join(''), 'one two three four five');
 });
