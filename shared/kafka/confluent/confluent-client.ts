@@ -40,6 +40,8 @@ export class ConfluentClient implements KafkaClientPort {
       // Same reconnect pace as the kafkajs adapter's retry (100 ms first, then backing off).
       'reconnect.backoff.ms': 100,
       'reconnect.backoff.max.ms': 5_000,
+      // Small requests go out at once (TCP_NODELAY, as the Java client and the kafkajs adapter do).
+      'socket.nagle.disable': true,
     };
   }
 

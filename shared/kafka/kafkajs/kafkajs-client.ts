@@ -21,6 +21,7 @@ import { createStderrLogger } from '../../logging/create-logger.ts';
 import { kafkajsLogCreator, kafkajsLogLevel, type KafkaLogLevel } from './kafkajs-logger.ts';
 import { KafkajsPartitionReader } from './kafkajs-partition-reader.ts';
 import { KafkajsProducer } from './kafkajs-producer.ts';
+import { noDelaySocketFactory } from './kafkajs-socket-factory.ts';
 
 export interface KafkajsClientOptions {
   readonly brokers: readonly string[];
@@ -46,6 +47,7 @@ export class KafkajsClient implements KafkaClientPort {
       logLevel: kafkajsLogLevel(options.logLevel ?? 'error'),
       logCreator: kafkajsLogCreator(options.logger ?? createStderrLogger(options.clientId ?? 'kpo')),
       retry: { initialRetryTime: 100, retries: 8 },
+      socketFactory: noDelaySocketFactory,
     });
   }
 
