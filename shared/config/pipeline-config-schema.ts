@@ -149,7 +149,7 @@ export const graphNodeSchema = z
       topicName,
       z
         .object({
-          /** Field of the output message whose value picks the topic, e.g. "model". */
+          /** Field of the output message whose value picks the topic: a dotted path to a string, e.g. "request.model". */
           by: z.string().min(1),
           /** Value → topic. */
           routes: z.record(z.string(), topicName),

@@ -14,6 +14,7 @@ import { canConvert } from '../messages/message-kind-conversions.ts';
 import { compileOptions } from '../options/compile-options.ts';
 import type { StageDefinition, StageMessageKind } from '../runtime/stage-definition.ts';
 import { graphNodes, nodeTopics, type GraphNode, type StageNode } from './pipeline-graph.ts';
+import { routeFieldProblem } from './route-field.ts';
 
 export const BUILTIN_STAGES = ['rag', 'assemble', 'inference', 'post', 'stream'] as const;
 
@@ -78,6 +79,10 @@ export async function loadStageGraph(config: PipelineConfig): Promise<LoadedStag
       }
       writers.set(topic, { node, kind });
     }
+  });
+  nodes.forEach((node, index) => {
+    const problem = node.route && routeFieldProblem(definitions[index]!.output, node.route.by);
+    if (problem) throw invalid(`graph[${index}].output.by`, problem);
   });
   rejectCycles(nodes);
   const last = nodes.findIndex((_, index) => definitions[index]!.output === 'clientEvent');

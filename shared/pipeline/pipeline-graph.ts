@@ -10,7 +10,7 @@ import type { StageMessageKind } from '../runtime/stage-definition.ts';
 
 /** Where a node's outputs go: one topic, or one per value of a field of the output message. */
 export interface OutputRoute {
-  /** Field of the output message whose value picks the topic (e.g. "model"). */
+  /** Field of the output message whose value picks the topic: a dotted path (e.g. "request.model"). */
   readonly by: string;
   readonly routes: Readonly<Record<string, string>>;
   /** Topic for values with no route. */

@@ -6,6 +6,7 @@
  */
 import { convertMessage } from '../messages/message-kind-conversions.ts';
 import type { OutputRoute, StageNode } from '../pipeline/pipeline-graph.ts';
+import { fieldAt } from '../pipeline/route-field.ts';
 import type { MessageCodecs } from '../serde/create-message-codecs.ts';
 import type { RecordCodec } from '../serde/record-codec.ts';
 import type { StageHandler } from './stage-handler.ts';
@@ -23,7 +24,7 @@ export function inputCodecOf(codecs: MessageCodecs, node: StageNode): RecordCode
 
 /** The topic of one output: its route's topic for the value of the routing field, else the default. */
 export function routedTopic(route: OutputRoute, output: unknown): string {
-  const value = (output as Record<string, unknown>)[route.by];
+  const value = fieldAt(output, route.by);
   return (typeof value === 'string' ? route.routes[value] : undefined) ?? route.default;
 }
 

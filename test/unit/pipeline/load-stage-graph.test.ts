@@ -125,7 +125,7 @@ test('two inference stages for two model pools, chosen by the request model, are
     graph: [
       node('rag', 'llm.prompts', 'llm.rag'),
       node('assemble', 'llm.rag', {
-        by: 'model',
+        by: 'request.model',
         routes: { large: 'llm.assembled.large' },
         default: 'llm.assembled.small',
       }),
@@ -141,6 +141,26 @@ test('two inference stages for two model pools, chosen by the request model, are
   assert.equal(findStage(stages, 'inference-large').node.settings.concurrency, 4);
   assert.equal(findStage(stages, 'inference-small').node.settings.concurrency, 16);
   assert.deepEqual(findStage(stages, 'assemble').node.route?.routes, { large: 'llm.assembled.large' });
+});
+
+test('a route by a field the output message does not have is refused at start, naming the field', async () => {
+  await refused(
+    {
+      graph: [
+        node('assemble', 'llm.prompts', {
+          by: 'model',
+          routes: { large: 'llm.assembled.large' },
+          default: 'llm.assembled',
+        }),
+        node('inference', 'llm.assembled', 'llm.tokens.raw'),
+        node('inference-large', 'llm.assembled.large', 'llm.tokens.raw', 'inference'),
+        node('post', 'llm.tokens.raw', 'llm.tokens.post'),
+        node('stream', 'llm.tokens.post', 'llm.output'),
+      ],
+    },
+    'graph[0].output.by',
+    /assembledPrompt has no field "model" \(fields there: request, messages/,
+  );
 });
 
 test('knobs or options for a stage the graph does not have are refused by name', () => {
