@@ -1,5 +1,6 @@
 /** A PromptClient of a test pipeline's topics, on the real broker and registry. */
-import { PromptClient } from '../../shared/client/prompt-client.ts';
+import { PromptClient, type PromptInput } from '../../shared/client/prompt-client.ts';
+import type { ClientEvent } from '../../shared/messages/types.ts';
 import { createKafkaClient } from '../../shared/kafka/create-kafka-client.ts';
 import type { PipelineConfig } from '../../shared/config/pipeline-config-schema.ts';
 import { createMessageCodecs } from '../../shared/serde/create-message-codecs.ts';
@@ -20,4 +21,12 @@ export async function pipelineClient(
     cancelTopic: topics.cancel,
     eventTimeoutMs,
   });
+}
+
+/** Submits one prompt and collects its events up to and including the terminal one. */
+export async function eventsOf(client: PromptClient, input: PromptInput): Promise<ClientEvent[]> {
+  const { events } = await client.submit(input);
+  const seen: ClientEvent[] = [];
+  for await (const event of events) seen.push(event);
+  return seen;
 }

@@ -11,10 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { startLocalPipeline } from '../../../cli/local-pipeline/local-pipeline.ts';
-import type { PromptClient, PromptInput } from '../../../shared/client/prompt-client.ts';
 import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
-import type { ClientEvent } from '../../../shared/messages/types.ts';
-import { pipelineClient } from '../../helpers/pipeline-client.ts';
+import { eventsOf, pipelineClient } from '../../helpers/pipeline-client.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 
 const EXAMPLE = join(PROJECT_ROOT, 'examples', 'moderation-stage', 'pipeline.yaml');
@@ -50,13 +48,6 @@ function isolatedCopy(): { path: string; id: string } {
   const path = join(mkdtempSync(join(tmpdir(), 'kpo-moderation-')), 'pipeline.yaml');
   writeFileSync(path, stringify(document));
   return { path, id };
-}
-
-async function eventsOf(client: PromptClient, input: PromptInput): Promise<ClientEvent[]> {
-  const { events } = await client.submit(input);
-  const seen: ClientEvent[] = [];
-  for await (const event of events) seen.push(event);
-  return seen;
 }
 
 test('the moderation example runs between assemble and inference, refusing only blocked prompts', async (t) => {

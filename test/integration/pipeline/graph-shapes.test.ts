@@ -15,10 +15,8 @@ import { stringify } from 'yaml';
 import { startLocalPipeline } from '../../../cli/local-pipeline/local-pipeline.ts';
 import { simOptionsSchema } from '../../../infra/model-sim/sim-options.ts';
 import { startSimServer, type RunningSim } from '../../../infra/model-sim/sim-server.ts';
-import type { PromptClient, PromptInput } from '../../../shared/client/prompt-client.ts';
 import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
-import type { ClientEvent } from '../../../shared/messages/types.ts';
-import { pipelineClient } from '../../helpers/pipeline-client.ts';
+import { eventsOf, pipelineClient } from '../../helpers/pipeline-client.ts';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 
@@ -98,13 +96,6 @@ function twoPoolPipelineFile(
   const path = join(mkdtempSync(join(tmpdir(), 'kpo-graph-')), 'pipeline.yaml');
   writeFileSync(path, stringify(document));
   return { path, stages: document.graph.map((node) => node.name), topic };
-}
-
-async function eventsOf(client: PromptClient, input: PromptInput): Promise<ClientEvent[]> {
-  const { events } = await client.submit(input);
-  const seen: ClientEvent[] = [];
-  for await (const event of events) seen.push(event);
-  return seen;
 }
 
 test('a graph without rag and with two inference pools chosen by the request model runs end to end', async (t) => {
