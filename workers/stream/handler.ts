@@ -25,7 +25,7 @@
  */
 import type { RequestIdentity } from '../../shared/runtime/request-identity.ts';
 import { LRUCache } from 'lru-cache';
-import { toKpoError, type KpoError } from '../../shared/errors/kpo-error.ts';
+import { KpoError, toKpoError } from '../../shared/errors/kpo-error.ts';
 import type { ClientEvent, TokenChunk } from '../../shared/messages/types.ts';
 import type { ConversationHistoryStore } from '../../shared/redis/conversation-history-store.ts';
 import type { StreamProgressStore } from '../../shared/redis/stream-progress-store.ts';
@@ -35,6 +35,9 @@ import { OUT_OF_BAND_SEQ } from '../../shared/messages/failure-protocol.ts';
 import type { StreamOptions } from './options.ts';
 import { RequestStream } from './request-stream.ts';
 import type { SentEventsLookup } from './sent-events-lookup.ts';
+
+/** Reloads of a request's saved state for one chunk before the chunk fails (another worker keeps saving). */
+const MAX_RELOADS = 3;
 
 export interface StreamHandlerDeps {
   readonly options: Readonly<StreamOptions>;
@@ -75,7 +78,16 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
     return { requestId, sessionId, replyTo, requestCreatedAtMs };
   }
 
-  async handle(input: TokenChunk, context: HandlerContext<ClientEvent>): Promise<void> {
+  handle(input: TokenChunk, context: HandlerContext<ClientEvent>): Promise<void> {
+    return this.handleOnLatest(input, context, 0);
+  }
+
+  /** Handles the chunk; `reloads` counts how often another worker's newer saved state replaced this worker's copy. */
+  private async handleOnLatest(
+    input: TokenChunk,
+    context: HandlerContext<ClientEvent>,
+    reloads: number,
+  ): Promise<void> {
     const cached = this.streams.get(input.requestId);
     const stream = cached ?? (await this.loadStream(input));
     const handled = await stream.exclusive(async () => {
@@ -93,10 +105,20 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
       return this.saveAndSend(stream, false, context);
     });
     // Another worker went on with the request since this copy was loaded: handle the chunk on its state.
-    if (!handled) {
-      this.drop(stream);
-      await this.handle(input, context);
+    if (handled) return;
+    this.drop(stream);
+    if (reloads >= MAX_RELOADS) {
+      // Saved progress that does not parse has a version the store keeps refusing: do not loop on it.
+      throw new KpoError(
+        'KPO_INTERNAL',
+        `the saved progress changed under every one of ${MAX_RELOADS} reloads`,
+        {
+          retryable: true,
+          context: { stage: 'stream', requestId: input.requestId, sessionId: input.sessionId },
+        },
+      );
     }
+    await this.handleOnLatest(input, context, reloads + 1);
   }
 
   /** Requests with state in memory. */

@@ -134,3 +134,16 @@ test('corrupt history at append time still ends the request with done, and repor
   assert.equal(events.at(-1)?.output.type, 'done');
   assert.deepEqual(failures, ['KPO_HISTORY_CORRUPT']);
 });
+
+test('progress in Redis that does not parse fails the chunk clearly instead of reloading forever', async () => {
+  const session = uniqueName('session');
+  await redis.set(new RedisKeyNamespace(keyPrefix).streamProgress(session, 'r1'), '7:{not json');
+  const events: RecordedEmit<ClientEvent>[] = [];
+  const stream = new StreamHandler({ options, ...stores, ...recordedOutput(events) });
+  const [first] = answer('r1', session, ['x', ''], 'q');
+  await assert.rejects(stream.handle(first!, recordingContext(events)), {
+    code: 'KPO_INTERNAL',
+    retryable: true,
+  });
+  assert.deepEqual(events, []);
+});
