@@ -22,9 +22,19 @@
  * for resume() (or close, or a rebalance) before returning, heartbeating
  * meanwhile: resume takes effect at once and membership stays alive. A
  * heartbeat that reports a rebalance ends the wait so kafkajs can rejoin.
+ *
+ * Why commits do not go through consumer.commitOffsets: kafkajs retries a
+ * commit that failed retriably (coordinator gone, connection closed) with the
+ * group's CURRENT generation, so a commit of positions from before a rejoin
+ * can land under the new one, for partitions now owned by another member:
+ * committed offsets go backwards. A commit here is one attempt with the
+ * generation current when it is made (the eachBatch payload's commit), and
+ * none is made between the start of a rebalance and the new assignment; the
+ * runtime commits again later with what it then owns.
  */
 import kafkajs from 'kafkajs';
-import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Offsets } from 'kafkajs';
+import { KpoError } from '../../errors/kpo-error.ts';
 import type {
   BatchListener,
   ConsumedRecord,
@@ -59,6 +69,10 @@ export class KafkajsConsumer implements ConsumerPort {
   private wakeups = new Set<() => void>();
   private readonly heartbeatIntervalMs: number;
   private readonly removers: (() => void)[] = [];
+  /** One commit attempt with the generation current at the call (from the latest batch; its runner's group). */
+  private commitOnce: ((offsets: Offsets) => Promise<void>) | undefined;
+  /** Between the start of a rebalance and the new assignment: positions may belong to the old generation. */
+  private rebalancing = false;
 
   constructor(kafka: kafkajs.Kafka, options: ConsumerOptions) {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
@@ -89,8 +103,13 @@ export class KafkajsConsumer implements ConsumerPort {
     const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
     this.removers.push(
       this.consumer.on(GROUP_JOIN, (event) => this.onJoin(event.payload.memberAssignment, listener)),
-      this.consumer.on(REBALANCING, () => listener.onRebalancing?.()),
+      this.consumer.on(REBALANCING, () => {
+        // The listener's last commit with the current generation goes out synchronously, before the fence.
+        listener.onRebalancing?.();
+        this.rebalancing = true;
+      }),
       this.consumer.on(CRASH, (event) => {
+        this.commitOnce = undefined; // a restart brings a new runner and group
         if (!event.payload.restart) listener.onCrash?.(kafkaError(event.payload.error, 'consumer crashed'));
       }),
     );
@@ -124,10 +143,12 @@ export class KafkajsConsumer implements ConsumerPort {
     if (assigned.length > 0) this.consumer.resume(groupByTopic(assigned));
     this.current = next;
     listener.onAssignmentChange?.({ assigned, revoked, current: next });
+    this.rebalancing = false;
   }
 
   private async deliver(payload: EachBatchPayload, listener: BatchListener): Promise<void> {
     const { batch } = payload;
+    this.commitOnce = payload.commitOffsetsIfNecessary;
     const records: ConsumedRecord[] = batch.messages.map((m) => consumedRecord(batch, m));
     const key = tpKey(batch.topic, batch.partition);
     const position = this.positions.get(key) ?? {
@@ -217,13 +238,22 @@ export class KafkajsConsumer implements ConsumerPort {
 
   async commit(offsets: readonly PartitionOffset[]): Promise<void> {
     if (offsets.length === 0) return;
+    const context = { topic: offsets[0]?.topic, partition: offsets[0]?.partition };
+    const commitOnce = this.commitOnce;
+    if (this.rebalancing || commitOnce === undefined) {
+      const why = this.rebalancing ? 'the group is rebalancing' : 'no batch was delivered yet';
+      throw new KpoError('KPO_KAFKA', `commit not made: ${why}`, { retryable: true, context });
+    }
+    const topics = groupByTopic(offsets).map(({ topic }) => ({
+      topic,
+      partitions: offsets
+        .filter((o) => o.topic === topic)
+        .map(({ partition, offset }) => ({ partition, offset })),
+    }));
     try {
-      await this.consumer.commitOffsets(offsets.map((o) => ({ ...o })));
+      await commitOnce({ topics });
     } catch (error) {
-      throw kafkaError(error, 'commit failed', {
-        topic: offsets[0]?.topic,
-        partition: offsets[0]?.partition,
-      });
+      throw kafkaError(error, 'commit failed', context);
     }
   }
 
