@@ -148,7 +148,7 @@ export class KafkajsConsumer implements ConsumerPort {
 
   private async deliver(payload: EachBatchPayload, listener: BatchListener): Promise<void> {
     const { batch } = payload;
-    this.commitOnce = payload.commitOffsetsIfNecessary;
+    this.commitOnce = (offsets) => payload.commitOffsetsIfNecessary(offsets);
     const records: ConsumedRecord[] = batch.messages.map((m) => consumedRecord(batch, m));
     const key = tpKey(batch.topic, batch.partition);
     const position = this.positions.get(key) ?? {

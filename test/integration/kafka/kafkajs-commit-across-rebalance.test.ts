@@ -25,8 +25,8 @@ function commitDroppingSockets(): { readonly factory: kafkajs.ISocketFactory; fa
     failing: false,
     factory: ({ host, port, onConnect }: kafkajs.ISocketFactoryArgs): net.Socket => {
       const socket = net.connect({ host, port }, onConnect);
-      const write = socket.write.bind(socket) as (chunk: unknown, encoding?: unknown) => boolean;
-      socket.write = ((chunk: unknown, encoding?: unknown) => {
+      const write = socket.write.bind(socket);
+      socket.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding) => {
         if (
           fault.failing &&
           Buffer.isBuffer(chunk) &&
