@@ -16,7 +16,11 @@ test('items pushed before and while the consumer waits come out in order, then t
 
 test('take() with a signal rejects with its reason when nothing comes in time; a later item waits for the next take', async () => {
   const queue = new AsyncPushQueue<string>();
-  await assert.rejects(queue.take(AbortSignal.timeout(20)), { name: 'TimeoutError' });
+  // AbortSignal.timeout's timer does not keep a process alive: this one does, until the take settled.
+  const keepAlive = setInterval(() => undefined, 1_000);
+  await assert
+    .rejects(queue.take(AbortSignal.timeout(20)), { name: 'TimeoutError' })
+    .finally(() => clearInterval(keepAlive));
   queue.push('late');
   assert.deepEqual(await queue.take(), { done: false, value: 'late' });
 });
