@@ -5,7 +5,7 @@
 import { loadPipelineConfig } from '../shared/config/load-pipeline-config.ts';
 import type { PipelineConfig } from '../shared/config/pipeline-config-schema.ts';
 import { KpoError } from '../shared/errors/kpo-error.ts';
-import { createKafkaClient } from '../shared/kafka/create-kafka-client.ts';
+import { createKafkaClient, kafkaConnectionOptions } from '../shared/kafka/create-kafka-client.ts';
 import type { KafkaClientPort } from '../shared/kafka/kafka-port.ts';
 import { createMessageCodecs, type MessageCodecs } from '../shared/serde/create-message-codecs.ts';
 import { PromptClient } from '../shared/client/prompt-client.ts';
@@ -36,7 +36,11 @@ export async function createCliContext(
   clientId: string,
   config: PipelineConfig = loadConfig(),
 ): Promise<CliContext> {
-  const kafka = createKafkaClient({ brokers: requireBrokers(config), clientId, client: config.kafka.client });
+  const kafka = createKafkaClient({
+    brokers: requireBrokers(config),
+    clientId,
+    ...kafkaConnectionOptions(config.kafka),
+  });
   const codecs = await createMessageCodecs({
     schemaRegistryUrl: config.endpoints.schemaRegistryUrl ?? 'none',
   });

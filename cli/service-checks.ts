@@ -10,6 +10,8 @@ import type { PipelineConfig } from '../shared/config/pipeline-config-schema.ts'
 import { readStackEndpoints } from '../shared/config/stack-endpoints.ts';
 import { KpoError } from '../shared/errors/kpo-error.ts';
 import { createKafkaClient } from '../shared/kafka/create-kafka-client.ts';
+import { resolveKafkaSecurity } from '../shared/kafka/kafka-security.ts';
+import { checkBrokerHandshake } from '../shared/kafka/broker-handshake.ts';
 import { requireBrokers } from './cli-context.ts';
 
 /** Per service; generous for a busy machine, short enough that nobody waits on a dead one. */
@@ -33,7 +35,7 @@ export async function checkServices(
 ): Promise<void> {
   await Promise.all([
     needs.kafka !== false || needs.topics?.length
-      ? checkKafka(requireBrokers(config), needs.topics ?? [], timeoutMs)
+      ? checkKafka(config, needs.topics ?? [], timeoutMs)
       : undefined,
     needs.registry ? checkRegistry(config.endpoints.schemaRegistryUrl, timeoutMs) : undefined,
     needs.redis ? checkRedis(config.endpoints.redisUrl, timeoutMs) : undefined,
@@ -55,11 +57,18 @@ export async function checkServicesOutsideStack(config: PipelineConfig): Promise
 }
 
 async function checkKafka(
-  brokers: readonly string[],
+  config: PipelineConfig,
   topics: readonly string[],
   timeoutMs: number,
 ): Promise<void> {
-  const admin = createKafkaClient({ brokers, clientId: 'kpo-check', logLevel: 'nothing' }).createAdmin();
+  const brokers = requireBrokers(config);
+  const security = resolveKafkaSecurity(config.kafka);
+  const admin = createKafkaClient({
+    brokers,
+    clientId: 'kpo-check',
+    logLevel: 'nothing',
+    security,
+  }).createAdmin();
   const where = brokers.join(',');
   const fix = 'Fix: start it (npm run stack -- up) or set KAFKA_BROKERS';
   let existing: Set<string>;
@@ -72,11 +81,27 @@ async function checkKafka(
       await within(
         timeoutMs,
         unanswered,
-        admin.connect().then(() => admin.listTopics()),
+        Promise.race([
+          admin.connect().then(() => admin.listTopics()),
+          // Wrong TLS settings fail here in milliseconds, where the client would retry for tens of seconds.
+          checkBrokerHandshake(brokers[0]!, security, timeoutMs).then(
+            () => new Promise<never>(() => undefined),
+          ),
+        ]),
       ),
     );
   } catch (cause) {
-    if (cause instanceof KpoError && cause.context.endpoint === where) throw cause;
+    if (cause instanceof KpoError && (cause.context.endpoint === where || cause.code === 'KPO_KAFKA_AUTH')) {
+      throw cause;
+    }
+    if (isSaslFailure(cause)) {
+      const { sasl } = config.kafka;
+      throw new KpoError(
+        'KPO_KAFKA_AUTH',
+        `Kafka at ${where} refused the SASL credentials of user ${sasl?.username ?? '?'} (${sasl?.mechanism ?? '?'}). Fix: check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or kafka.sasl.passwordFile)`,
+        { cause, context: { endpoint: where } },
+      );
+    }
     throw new KpoError('KPO_KAFKA', `Kafka at ${where} is unreachable (${reasonOf(cause)}). ${fix}`, {
       cause,
       context: { endpoint: where },
@@ -92,6 +117,14 @@ async function checkKafka(
       { context: { topic: missing[0]! } },
     );
   }
+}
+
+/** kafkajs gives up at once on a refused login and says so in the error's name. */
+function isSaslFailure(cause: unknown): boolean {
+  for (let error = cause; error instanceof Error; error = error.cause) {
+    if (error.name === 'KafkaJSSASLAuthenticationError') return true;
+  }
+  return false;
 }
 
 function reasonOf(cause: unknown): string {

@@ -6,7 +6,7 @@
  * registerStatusCommand(program) in cli/kpo.ts.
  */
 import type { Command } from 'commander';
-import { createKafkaClient } from '../../shared/kafka/create-kafka-client.ts';
+import { createKafkaClient, kafkaConnectionOptions } from '../../shared/kafka/create-kafka-client.ts';
 import { loadConfig, requireBrokers } from '../cli-context.ts';
 import { formatStatus } from '../status/format-status.ts';
 import { KafkajsGroupDescriber } from '../status/group-describer.ts';
@@ -35,7 +35,7 @@ export function registerStatusCommand(program: Command): void {
         brokers,
         clientId: 'kpo-status',
         logLevel: 'nothing',
-        client: config.kafka.client,
+        ...kafkaConnectionOptions(config.kafka),
       }).createAdmin();
       const groups = new KafkajsGroupDescriber(brokers);
       await Promise.all([admin.connect(), groups.connect()]);

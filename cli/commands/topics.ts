@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { checkTopics, ensureTopics } from '../../shared/pipeline/ensure-topics.ts';
 import { pipelineTopicSpecs } from '../../shared/pipeline/pipeline-topics.ts';
-import { createKafkaClient } from '../../shared/kafka/create-kafka-client.ts';
+import { createKafkaClient, kafkaConnectionOptions } from '../../shared/kafka/create-kafka-client.ts';
 import { loadConfig, requireBrokers } from '../cli-context.ts';
 import { checkServices } from '../service-checks.ts';
 
@@ -18,7 +18,7 @@ export function registerTopicsCommand(program: Command): void {
       const admin = createKafkaClient({
         brokers: requireBrokers(config),
         clientId: 'kpo-topics',
-        client: config.kafka.client,
+        ...kafkaConnectionOptions(config.kafka),
       }).createAdmin();
       await admin.connect();
       try {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadPipelineConfig } from '../../shared/config/load-pipeline-config.ts';
 import type { PipelineConfig } from '../../shared/config/pipeline-config-schema.ts';
 import { PROJECT_ROOT, readStackEndpoints, stackHome } from '../../shared/config/stack-endpoints.ts';
-import { createKafkaClient } from '../../shared/kafka/create-kafka-client.ts';
+import { createKafkaClient, kafkaConnectionOptions } from '../../shared/kafka/create-kafka-client.ts';
 import { ensureTopics } from '../../shared/pipeline/ensure-topics.ts';
 import { graphNodes } from '../../shared/pipeline/pipeline-graph.ts';
 import { pipelineTopicSpecs } from '../../shared/pipeline/pipeline-topics.ts';
@@ -92,7 +92,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const kafka = createKafkaClient({
       brokers: config.endpoints.kafkaBrokers ?? [],
       clientId: 'kpo-up',
-      client: config.kafka.client,
+      ...kafkaConnectionOptions(config.kafka),
     });
     const admin = kafka.createAdmin();
     await admin.connect();

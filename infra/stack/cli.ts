@@ -6,7 +6,7 @@ import { stackDown, stackStatus, stackUp } from './local-stack.ts';
 import { KpoError } from '../../shared/errors/kpo-error.ts';
 import { stackKafkaBrokers, type StackEndpoints } from '../../shared/config/stack-endpoints.ts';
 
-const USAGE = 'usage: npm run stack -- up [--brokers N] | down | status [--json]';
+const USAGE = 'usage: npm run stack -- up [--brokers N] [--secure] | down | status [--json]';
 
 async function main(argv: readonly string[]): Promise<number> {
   const command = argv[0];
@@ -15,7 +15,10 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'up': {
       const brokers = brokersFlag(argv);
-      const result = await stackUp(log, brokers === undefined ? {} : { brokers });
+      const result = await stackUp(log, {
+        ...(brokers === undefined ? {} : { brokers }),
+        secure: argv.includes('--secure'),
+      });
       if (json) console.log(JSON.stringify(result));
       else if (result.started.length === 0) log(`already running (${result.readyMs} ms)`);
       else log(`ready in ${(result.readyMs / 1000).toFixed(1)} s (started: ${result.started.join(', ')})`);
@@ -61,6 +64,16 @@ function printEndpoints(endpoints: StackEndpoints): void {
   console.log(`KAFKA_BROKERS=${stackKafkaBrokers(endpoints).join(',')}`);
   console.log(`SCHEMA_REGISTRY_URL=${endpoints.schemaRegistryUrl}`);
   console.log(`REDIS_URL=${endpoints.redisUrl}`);
+  if (endpoints.secure) {
+    const s = endpoints.secure;
+    console.log(
+      `# SASL_SSL (PLAIN, SCRAM-SHA-512): KAFKA_BROKERS=${s.saslSslBroker} KAFKA_SSL_CA_FILE=${s.caFile}`,
+    );
+    console.log(`#   KAFKA_SASL_USERNAME=${s.username} KAFKA_SASL_PASSWORD_FILE=${s.passwordFile}`);
+    console.log(
+      `# mutual TLS: KAFKA_BROKERS=${s.mtlsBroker} KAFKA_SSL_CA_FILE=${s.caFile} KAFKA_SSL_CERT_FILE=${s.clientCertFile} KAFKA_SSL_KEY_FILE=${s.clientKeyFile}`,
+    );
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -5,7 +5,7 @@
  * surprises.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { LocalService } from './local-service.ts';
 import type { ServiceName, StackLayout } from './stack-layout.ts';
 import { startDetached } from './service-process.ts';
+import type { SecureMaterial } from './secure-material.ts';
 
 const run = promisify(execFile);
 
@@ -20,6 +21,8 @@ const run = promisify(execFile);
 interface KafkaCluster {
   readonly nodes: number;
   readonly clusterId: string;
+  /** `up --secure`: SASL_SSL and mutual-TLS listeners beside the loopback PLAINTEXT one. */
+  readonly secure: SecureMaterial | undefined;
 }
 
 /**
@@ -29,10 +32,11 @@ interface KafkaCluster {
  * min.insync.replicas 2), so acks=all producers keep writing. Three combined JVMs rather than 1 controller +
  * 3 brokers: one JVM fewer on a small machine, and the same config for every node.
  */
-export function kafkaServices(layout: StackLayout, nodes: number): LocalService[] {
+export function kafkaServices(layout: StackLayout, nodes: number, secure?: SecureMaterial): LocalService[] {
   // A base64 UUID, as StorageTool random-uuid prints, without a second JVM start; shared by every node.
   const cluster = {
     nodes,
+    secure,
     clusterId: Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url'),
   };
   return Array.from({ length: nodes }, (_, index) => kafkaNode(layout, cluster, index));
@@ -58,7 +62,10 @@ function kafkaNode(layout: StackLayout, cluster: KafkaCluster, index: number): L
       rmSync(dataDir, { recursive: true, force: true });
       mkdirSync(configDir, { recursive: true });
       const serverProperties = join(configDir, 'server.properties');
-      writeFileSync(serverProperties, serverConfig(layout, cluster, index, join(dataDir, 'logs')));
+      // Mode 0600: a secured node's config holds its PLAIN users' passwords.
+      writeFileSync(serverProperties, serverConfig(layout, cluster, index, join(dataDir, 'logs')), {
+        mode: 0o600,
+      });
       const log4j = join(configDir, 'log4j2.properties');
       writeFileSync(log4j, LOG4J2_CONFIG);
       await run(
@@ -73,6 +80,7 @@ function kafkaNode(layout: StackLayout, cluster: KafkaCluster, index: number): L
           ...(cluster.nodes === 1 ? ['--standalone'] : []),
           // One argument: a base64url id can start with "-", which argparse would take for an option.
           `--cluster-id=${cluster.clusterId}`,
+          ...(cluster.secure ? ['--add-scram', scramCredential(cluster.secure)] : []),
           '-c',
           serverProperties,
         ],
@@ -136,10 +144,8 @@ function serverConfig(layout: StackLayout, cluster: KafkaCluster, index: number,
 process.roles=broker,controller
 node.id=${index + 1}
 ${quorum}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+${listenerConfig(layout, cluster, port, controllerPort)}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${logDir}
 num.partitions=6
@@ -156,6 +162,40 @@ auto.create.topics.enable=true
 log.retention.hours=24
 log.segment.bytes=67108864
 `;
+}
+
+function listenerConfig(
+  layout: StackLayout,
+  cluster: KafkaCluster,
+  port: number,
+  controllerPort: number,
+): string {
+  const { secure } = cluster;
+  if (!secure) {
+    return `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT`;
+  }
+  const { kafkaSasl: sasl, kafkaMtls: mtls } = layout.ports;
+  const password = readFileSync(secure.passwordFile, 'utf8');
+  // PLAINTEXT stays for the stack's own probe and inter-broker traffic, on loopback.
+  return `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SASL_SSL://127.0.0.1:${sasl},SSL://127.0.0.1:${mtls}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_SSL://127.0.0.1:${sasl},SSL://127.0.0.1:${mtls}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+ssl.keystore.type=PEM
+ssl.keystore.location=${secure.brokerKeystoreFile}
+ssl.truststore.type=PEM
+ssl.truststore.location=${secure.caFile}
+listener.name.ssl.ssl.client.auth=required
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${secure.username}="${password}";
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`;
+}
+
+/** The SCRAM-SHA-512 user StorageTool writes into the cluster metadata at format time. */
+function scramCredential(secure: SecureMaterial): string {
+  const password = readFileSync(secure.passwordFile, 'utf8');
+  return `SCRAM-SHA-512=[name=${secure.username},password=${password}]`;
 }
 
 const LOG4J2_CONFIG = `status = warn

@@ -5,7 +5,12 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { stackEndpointsPath, type StackEndpoints } from '../../shared/config/stack-endpoints.ts';
+import {
+  stackEndpointsPath,
+  type SecureStackEndpoints,
+  type StackEndpoints,
+} from '../../shared/config/stack-endpoints.ts';
+import { createSecureMaterial, type SecureMaterial } from './secure-material.ts';
 import { findPrerequisites } from './prerequisites.ts';
 import { fetchDistributions } from './fetch-distributions.ts';
 import { fetchRedisServer } from './redis-binary.ts';
@@ -47,10 +52,15 @@ export interface UpOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Start only these services (a test that brings its own Kafka cluster next to the shared registry/Redis). */
   readonly only?: readonly ('kafka' | 'registry' | 'redis')[];
+  /**
+   * `--secure`: Kafka also listens with SASL_SSL (PLAIN and SCRAM-SHA-512) and mutual TLS, with a CA,
+   * certificates and a password made fresh into <home>/secure (endpoints.json says where). One node only.
+   */
+  readonly secure?: boolean;
 }
 
-function services(layout: StackLayout, kafkaNodes: number): LocalService[] {
-  return [...kafkaServices(layout, kafkaNodes), registryService(layout), redisService(layout)];
+function services(layout: StackLayout, kafkaNodes: number, secure?: SecureMaterial): LocalService[] {
+  return [...kafkaServices(layout, kafkaNodes, secure), registryService(layout), redisService(layout)];
 }
 
 /** How many Kafka nodes the stack last started (1 when it never recorded a number). */
@@ -96,7 +106,11 @@ export async function stackUp(
       `no redis-server on PATH: unpacked redis-server ${layout.versions.redisBinary} from the embedded-redis jar (${Date.now() - redisFetchStarted} ms)`,
     );
 
-  const all = services(layout, kafkaNodes);
+  if (options.secure && kafkaNodes > 1) {
+    throw new KpoError('KPO_CONFIG_INVALID', '--secure runs one Kafka node: drop --brokers, or --secure');
+  }
+  const secure = options.secure ? await createSecureMaterial(layout.home) : undefined;
+  const all = services(layout, kafkaNodes, secure);
   const wanted = all.filter((s) => options.only?.includes(serviceKind(s)) ?? true);
   let toStart: LocalService[] = [];
   for (const service of wanted) {
@@ -142,6 +156,7 @@ export async function stackUp(
     ...(kafka.length > 1 ? { kafkaBrokers: kafka.map((node) => node.endpoint) } : {}),
     schemaRegistryUrl: registry!.endpoint,
     redisUrl: redis!.endpoint,
+    ...(secure ? { secure: secureEndpoints(layout, secure) } : {}),
   };
   writeFileSync(stackEndpointsPath(env), `${JSON.stringify(endpoints, null, 2)}\n`);
   return {
@@ -183,6 +198,18 @@ export async function stackStatus(env: NodeJS.ProcessEnv = process.env): Promise
       };
     }),
   );
+}
+
+function secureEndpoints(layout: StackLayout, secure: SecureMaterial): SecureStackEndpoints {
+  return {
+    saslSslBroker: `127.0.0.1:${layout.ports.kafkaSasl}`,
+    mtlsBroker: `127.0.0.1:${layout.ports.kafkaMtls}`,
+    caFile: secure.caFile,
+    clientCertFile: secure.clientCertFile,
+    clientKeyFile: secure.clientKeyFile,
+    username: secure.username,
+    passwordFile: secure.passwordFile,
+  };
 }
 
 function portVariable(service: LocalService): string {

@@ -23,6 +23,10 @@ export interface StackLayout {
     readonly kafka: number;
     /** KRaft controller listener. Env KPO_KAFKA_CONTROLLER_PORT. Default 19093. */
     readonly kafkaController: number;
+    /** `up --secure`: the SASL_SSL listener (PLAIN, SCRAM-SHA-512). Env KPO_KAFKA_SASL_PORT. Default kafka + 6. */
+    readonly kafkaSasl: number;
+    /** `up --secure`: the mutual-TLS listener. Env KPO_KAFKA_MTLS_PORT. Default kafka + 7. */
+    readonly kafkaMtls: number;
     /** Apicurio HTTP. Env KPO_REGISTRY_PORT. Default 18081. */
     readonly registry: number;
     /** Apicurio's Quarkus management port (health, metrics). Env KPO_REGISTRY_MANAGEMENT_PORT. Default registry + 1. */
@@ -58,6 +62,8 @@ export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
     ports: {
       kafka: kafkaPort,
       kafkaController: controllerPort,
+      kafkaSasl: port(env.KPO_KAFKA_SASL_PORT, kafkaPort + 6, 'KPO_KAFKA_SASL_PORT'),
+      kafkaMtls: port(env.KPO_KAFKA_MTLS_PORT, kafkaPort + 7, 'KPO_KAFKA_MTLS_PORT'),
       registry: port(env.KPO_REGISTRY_PORT, 18081, 'KPO_REGISTRY_PORT'),
       registryManagement: port(
         env.KPO_REGISTRY_MANAGEMENT_PORT,

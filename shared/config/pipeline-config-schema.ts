@@ -171,7 +171,7 @@ export const pipelineConfigSchema = z
     topics: topicsSchema.default(topicsSchema.parse({})),
     endpoints: endpointsSchema.default({}),
     /** The Kafka client library (and, later, how it authenticates). */
-    kafka: kafkaConnectionSchema.default({ client: 'kafkajs' }),
+    kafka: kafkaConnectionSchema.default({ client: 'kafkajs', tls: false }),
     /**
      * Runtime knobs per stage node (concurrency, queue depth, timeouts, retries, shedding), by node name. A node
      * without an entry runs on the defaults; post and stream default to queueDepth 1024.

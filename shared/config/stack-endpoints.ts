@@ -13,6 +13,20 @@ export interface StackEndpoints {
   readonly kafkaBrokers?: readonly string[];
   readonly schemaRegistryUrl: string;
   readonly redisUrl: string;
+  /** `up --secure`: the secured Kafka listeners and where their CA, client certificate and password are. */
+  readonly secure?: SecureStackEndpoints;
+}
+
+export interface SecureStackEndpoints {
+  /** SASL_SSL listener: PLAIN and SCRAM-SHA-512 over TLS. */
+  readonly saslSslBroker: string;
+  /** SSL listener that requires a client certificate (mutual TLS). */
+  readonly mtlsBroker: string;
+  readonly caFile: string;
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
+  readonly username: string;
+  readonly passwordFile: string;
 }
 
 /** Project root, found from this file so the CLI works from any working directory. */

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   KPO_GENERATION_LEASE_LOST:
     'another inference worker took over a request (this one lost its generation lease) and this one stopped',
   KPO_KAFKA: 'the Kafka client failed',
+  KPO_KAFKA_AUTH: 'the brokers refused the connection settings: TLS, client certificate or SASL credentials',
   KPO_EVENT_GAP: 'a client missed events of its request (a gap in their seqs)',
   KPO_MODEL_SETUP: 'the local model or its engine could not be fetched, checked or loaded',
   KPO_TOPIC_MISSING: 'a topic the command needs does not exist',

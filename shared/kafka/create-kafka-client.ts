@@ -11,6 +11,8 @@ import { KAFKA_CLIENT_NAMES, type KafkaClientName } from './kafka-client-name.ts
 import { KafkajsClient } from './kafkajs/kafkajs-client.ts';
 import type { Logger } from 'pino';
 import type { KafkaLogLevel } from './kafkajs/kafkajs-logger.ts';
+import type { KafkaConnectionConfig } from './kafka-connection-schema.ts';
+import { resolveKafkaSecurity, type KafkaSecurity } from './kafka-security.ts';
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];
@@ -21,6 +23,16 @@ export interface KafkaClientOptions {
   readonly logLevel?: KafkaLogLevel;
   /** Where kafkajs log lines go (workers: their pino logger, so the lines carry trace id and redaction). Default: pino on stderr. */
   readonly logger?: Logger;
+  /** TLS and SASL (resolveKafkaSecurity / kafkaConnectionOptions). Default: plaintext, no authentication. */
+  readonly security?: KafkaSecurity;
+}
+
+/** The pipeline file's `kafka` section as client options: the library and its resolved TLS/SASL settings. */
+export function kafkaConnectionOptions(
+  connection: KafkaConnectionConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<KafkaClientOptions, 'client' | 'security'> {
+  return { client: connection.client, security: resolveKafkaSecurity(connection, env) };
 }
 
 /** The adapter named by KPO_KAFKA_CLIENT, or kafkajs when it is unset. */
@@ -37,11 +49,18 @@ export function kafkaClientFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaC
 
 export function createKafkaClient(options: KafkaClientOptions): KafkaClientPort {
   const client = options.client ?? kafkaClientFromEnv();
-  const { brokers, clientId } = options;
-  if (client === 'confluent') return new ConfluentClient({ brokers, ...(clientId ? { clientId } : {}) });
+  const { brokers, clientId, security } = options;
+  if (client === 'confluent') {
+    return new ConfluentClient({
+      brokers,
+      ...(clientId ? { clientId } : {}),
+      ...(security ? { security } : {}),
+    });
+  }
   return new KafkajsClient({
     brokers,
     ...(clientId ? { clientId } : {}),
+    ...(security ? { security } : {}),
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });

@@ -10,7 +10,7 @@
 import type { Redis } from 'ioredis';
 import type { PipelineConfig } from '../config/pipeline-config-schema.ts';
 import { KpoError } from '../errors/kpo-error.ts';
-import { createKafkaClient } from '../kafka/create-kafka-client.ts';
+import { createKafkaClient, kafkaConnectionOptions } from '../kafka/create-kafka-client.ts';
 import { createLogger } from '../logging/create-logger.ts';
 import { combineInstrumentation } from '../metrics/combine-instrumentation.ts';
 import { createStageMetrics } from '../metrics/create-stage-metrics.ts';
@@ -72,7 +72,7 @@ export async function runStageHost(options: StageHostOptions): Promise<void> {
   const kafka = createKafkaClient({
     brokers,
     clientId: `kpo-${stage}`,
-    client: config.kafka.client,
+    ...kafkaConnectionOptions(config.kafka),
     logger,
   });
   const codecs = await createMessageCodecs({

@@ -18,6 +18,7 @@ import { ConfluentConsumer } from './confluent-consumer.ts';
 import { ConfluentPartitionReader } from './confluent-partition-reader.ts';
 import { ConfluentProducer } from './confluent-producer.ts';
 import { loadLibrdkafka, type LibrdkafkaBinding, type LibrdkafkaConfig } from './librdkafka-binding.ts';
+import type { KafkaSecurity } from '../kafka-security.ts';
 
 export interface ConfluentClientOptions {
   readonly brokers: readonly string[];
@@ -25,6 +26,28 @@ export interface ConfluentClientOptions {
   readonly clientId?: string;
   /** Connection setup timeout. Default 3000 ms. */
   readonly connectionTimeoutMs?: number;
+  /** TLS and SASL. Default: plaintext, no authentication. */
+  readonly security?: KafkaSecurity;
+}
+
+/** librdkafka's security.protocol, sasl.* and ssl.* settings (PEM texts, not file paths). */
+function librdkafkaSecurity(security: KafkaSecurity | undefined): LibrdkafkaConfig {
+  const tls = security?.tls;
+  const sasl = security?.sasl;
+  const protocol = sasl ? (tls ? 'sasl_ssl' : 'sasl_plaintext') : tls ? 'ssl' : 'plaintext';
+  return {
+    'security.protocol': protocol,
+    ...(tls?.ca ? { 'ssl.ca.pem': tls.ca } : {}),
+    ...(tls?.cert ? { 'ssl.certificate.pem': tls.cert } : {}),
+    ...(tls?.key ? { 'ssl.key.pem': tls.key } : {}),
+    ...(sasl
+      ? {
+          'sasl.mechanisms': sasl.mechanism === 'plain' ? 'PLAIN' : 'SCRAM-SHA-512',
+          'sasl.username': sasl.username,
+          'sasl.password': sasl.password.reveal(),
+        }
+      : {}),
+  };
 }
 
 export class ConfluentClient implements KafkaClientPort {
@@ -42,6 +65,7 @@ export class ConfluentClient implements KafkaClientPort {
       'reconnect.backoff.max.ms': 5_000,
       // Small requests go out at once (TCP_NODELAY, as the Java client and the kafkajs adapter do).
       'socket.nagle.disable': true,
+      ...librdkafkaSecurity(options.security),
     };
   }
 

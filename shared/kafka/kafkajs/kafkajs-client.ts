@@ -22,6 +22,7 @@ import { kafkajsLogCreator, kafkajsLogLevel, type KafkaLogLevel } from './kafkaj
 import { KafkajsPartitionReader } from './kafkajs-partition-reader.ts';
 import { KafkajsProducer } from './kafkajs-producer.ts';
 import { noDelaySocketFactory } from './kafkajs-socket-factory.ts';
+import type { KafkaSecurity } from '../kafka-security.ts';
 
 export interface KafkajsClientOptions {
   readonly brokers: readonly string[];
@@ -33,6 +34,25 @@ export interface KafkajsClientOptions {
   readonly logger?: Logger;
   /** Connection timeout. Default 3000 ms. */
   readonly connectionTimeoutMs?: number;
+  /** TLS and SASL. Default: plaintext, no authentication. */
+  readonly security?: KafkaSecurity;
+}
+
+/** kafkajs' ssl (node tls options) and sasl settings. */
+function kafkajsSecurity(security: KafkaSecurity | undefined): Pick<kafkajs.KafkaConfig, 'ssl' | 'sasl'> {
+  const tls = security?.tls;
+  const sasl = security?.sasl;
+  return {
+    ...(tls ? { ssl: Object.keys(tls).length === 0 ? true : { ...tls } } : {}),
+    ...(sasl
+      ? {
+          sasl:
+            sasl.mechanism === 'plain'
+              ? { mechanism: 'plain', username: sasl.username, password: sasl.password.reveal() }
+              : { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password.reveal() },
+        }
+      : {}),
+  };
 }
 
 export class KafkajsClient implements KafkaClientPort {
@@ -48,6 +68,7 @@ export class KafkajsClient implements KafkaClientPort {
       logCreator: kafkajsLogCreator(options.logger ?? createStderrLogger(options.clientId ?? 'kpo')),
       retry: { initialRetryTime: 100, retries: 8 },
       socketFactory: noDelaySocketFactory,
+      ...kafkajsSecurity(options.security),
     });
   }
 
