@@ -24,10 +24,18 @@ export interface Redactor {
   close(): Promise<void>;
 }
 
+/**
+ * Longest a worker thread may take to start and compile the rules. Kept apart from taskTimeoutMs, which is
+ * about one regex step: loading the worker's modules (through tsx, on a busy machine) can take seconds.
+ */
+const THREAD_START_TIMEOUT_MS = 30_000;
+
 export class RedactionPool implements Redactor {
   private readonly pool: Piscina<RedactionTask, RedactionStep>;
   private readonly options: RedactionPoolOptions;
   private readonly rulesKey: string;
+  /** Settles when a thread ran a first (empty) task; until then no task's own timeout starts. */
+  private started: Promise<void> | undefined;
 
   constructor(options: RedactionPoolOptions) {
     this.options = options;
@@ -38,21 +46,15 @@ export class RedactionPool implements Redactor {
       maxThreads: options.threads,
       idleTimeout: 30_000,
     });
+    this.threadStarted().catch(() => undefined); // start now; a failure is reported by the first redact()
   }
 
   async redact(held: string, text: string, final: boolean): Promise<RedactionStep> {
     try {
-      return await this.pool.run(
-        {
-          rulesKey: this.rulesKey,
-          rules: this.options.rules,
-          held,
-          text,
-          final,
-          maxHoldChars: this.options.maxHoldChars,
-        },
-        { signal: AbortSignal.timeout(this.options.taskTimeoutMs) },
-      );
+      await this.threadStarted();
+      return await this.pool.run(this.task(held, text, final), {
+        signal: AbortSignal.timeout(this.options.taskTimeoutMs),
+      });
     } catch (cause) {
       throw new KpoError(
         'KPO_HANDLER',
@@ -64,6 +66,31 @@ export class RedactionPool implements Redactor {
         },
       );
     }
+  }
+
+  /** The first task (empty text) of a fresh pool; tried again by the next redact() if it failed. */
+  private threadStarted(): Promise<void> {
+    this.started ??= this.pool
+      .run(this.task('', '', false), { signal: AbortSignal.timeout(THREAD_START_TIMEOUT_MS) })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.started = undefined;
+          throw error;
+        },
+      );
+    return this.started;
+  }
+
+  private task(held: string, text: string, final: boolean): RedactionTask {
+    return {
+      rulesKey: this.rulesKey,
+      rules: this.options.rules,
+      held,
+      text,
+      final,
+      maxHoldChars: this.options.maxHoldChars,
+    };
   }
 
   /** Tasks completed so far by the pool's threads (for tests and metrics). */
