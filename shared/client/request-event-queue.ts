@@ -79,13 +79,17 @@ export class RequestEventQueue implements AsyncIterable<ClientEvent> {
 
   /** The next event; a KPO_TIMEOUT error event when none arrives within timeoutMs. */
   private async next(): Promise<ClientEvent> {
+    // A ref'd timer, not AbortSignal.timeout (unref'd): a caller waiting for events keeps the process alive
+    // until its KPO_TIMEOUT event, as before.
+    const timeout = new AbortController();
+    const timer = this.events.size > 0 ? undefined : setTimeout(() => timeout.abort(), this.timeoutMs);
     try {
-      const next = await this.events.take(
-        this.events.size > 0 ? undefined : AbortSignal.timeout(this.timeoutMs),
-      );
+      const next = await this.events.take(timeout.signal);
       if (next.done !== true) return next.value;
     } catch {
       // the timeout's abort: handled below
+    } finally {
+      clearTimeout(timer);
     }
     this.finished = true;
     return this.syntheticError(
