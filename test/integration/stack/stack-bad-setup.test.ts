@@ -79,5 +79,5 @@ test('status of a stack that is not running says down for each service and exits
 test('an unknown command prints the usage and exits 2', async () => {
   const result = await runStack(['sideways'], await isolatedStackEnv());
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /usage: npm run stack -- up\|down\|status/);
+  assert.match(result.stderr, /usage: npm run stack -- up \[--brokers N\] \[--secure\] \| down \| status/);
 });
