@@ -45,8 +45,7 @@ export class PostHandler implements StageHandler<TokenChunk, TokenChunk> {
   }
 
   async handle(input: TokenChunk, context: HandlerContext<TokenChunk>): Promise<void> {
-    const output = await this.processor.process(input);
-    if (output !== null) await context.emit(output, { seq: output.seq });
+    await this.processor.process(input, (output) => context.emit(output, { seq: output.seq }));
   }
 
   /** Stops the redaction threads (call at worker shutdown). */

@@ -59,10 +59,14 @@ export class PostProcessor {
     return this.states.size;
   }
 
-  /** The chunk to pass on, or null when this chunk is dropped (duplicate, or after the stream ended). */
-  async process(chunk: TokenChunk): Promise<TokenChunk | null> {
+  /**
+   * Hands the chunk's output to `emit`, or nothing when the chunk is dropped (a repeat, or after the stream
+   * ended). The request's state moves on only once `emit` resolved: a chunk whose output could not be written
+   * is processed again when it is retried, not taken for a repeat (that lost the chunk and stalled the stream).
+   */
+  async process(chunk: TokenChunk, emit: (output: TokenChunk) => Promise<void>): Promise<void> {
     const state = this.states.get(chunk.requestId) ?? freshState(chunk.seq);
-    if (state.ended || chunk.seq < state.nextSeq) return null;
+    if (state.ended || chunk.seq < state.nextSeq) return;
     const userTurn = chunk.userTurn ?? state.userTurn;
 
     const byTokens = admitTokens(state, chunk.text, chunk.tokenCount, this.options.limits);
@@ -79,6 +83,14 @@ export class PostProcessor {
     const cut = byTokens.text.length < chunk.text.length || byChars.text.length < redacted.output.length;
     const finishReason = finishReasonOf(chunk, stop.stopped, limited && (!chunk.final || cut));
 
+    await emit({
+      ...chunk,
+      text: byChars.text,
+      tokenCount: byTokens.tokens,
+      final,
+      finishReason: final ? finishReason : null,
+      userTurn: final ? userTurn : chunk.userTurn,
+    });
     this.states.set(chunk.requestId, {
       nextSeq: chunk.seq + 1,
       stopHeld: ending ? '' : stop.held,
@@ -88,14 +100,6 @@ export class PostProcessor {
       ended: final,
       userTurn: final ? null : userTurn,
     });
-    return {
-      ...chunk,
-      text: byChars.text,
-      tokenCount: byTokens.tokens,
-      final,
-      finishReason: final ? finishReason : null,
-      userTurn: final ? userTurn : chunk.userTurn,
-    };
   }
 }
 

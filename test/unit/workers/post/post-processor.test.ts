@@ -35,11 +35,13 @@ function chunks(texts: readonly string[], overrides: Partial<TokenChunk> = {}): 
 
 async function runAll(processor: PostProcessor, input: readonly TokenChunk[]): Promise<TokenChunk[]> {
   const out: TokenChunk[] = [];
-  for (const chunk of input) {
-    const result = await processor.process(chunk);
-    if (result) out.push(result);
-  }
+  for (const chunk of input) await processor.process(chunk, async (output) => void out.push(output));
   return out;
+}
+
+/** The output of one chunk, or undefined when it was dropped. */
+async function processOne(processor: PostProcessor, chunk: TokenChunk): Promise<TokenChunk | undefined> {
+  return (await runAll(processor, [chunk]))[0];
 }
 
 test('a stop sequence across chunks ends the stream: final chunk with finishReason stop, the rest dropped', async () => {
@@ -137,9 +139,13 @@ test('the user turn from any earlier chunk reaches the final chunk, also when po
 
 test('requests are independent and state stays bounded by maxRequests', async () => {
   const processor = new PostProcessor({ ...base, maxRequests: 10, stopSequences: ['##'] }, null);
-  for (let i = 0; i < 50; i += 1) await processor.process(tokenChunk({ requestId: `r${i}`, text: 'a #' }));
+  for (let i = 0; i < 50; i += 1)
+    await processOne(processor, tokenChunk({ requestId: `r${i}`, text: 'a #' }));
   assert.equal(processor.trackedRequests, 10);
-  const other = await processor.process(tokenChunk({ requestId: 'r49', seq: 1, text: ' b', final: true }));
+  const other = await processOne(
+    processor,
+    tokenChunk({ requestId: 'r49', seq: 1, text: ' b', final: true }),
+  );
   assert.equal(other?.text, '# b');
 });
 
@@ -157,6 +163,21 @@ test('a failed redaction leaves the state untouched so a retry gives the same ou
   };
   const processor = new PostProcessor(base, flaky);
   const chunk = tokenChunk({ text: 'to x@y.com ', seq: 0 });
-  await assert.rejects(processor.process(chunk), /pool crashed/);
-  assert.equal((await processor.process(chunk))?.text, 'to [REDACTED:email] ');
+  await assert.rejects(processOne(processor, chunk), /pool crashed/);
+  assert.equal((await processOne(processor, chunk))?.text, 'to [REDACTED:email] ');
+});
+
+test('a chunk whose output could not be written is processed again when retried, not dropped as a repeat', async () => {
+  const processor = new PostProcessor({ ...base, stopSequences: ['STOP'] }, inlineRedactor);
+  const [first, second] = chunks(['mail a@b.co', 'm now'], { requestId: 'r-retry' });
+  assert.equal((await processOne(processor, first!))?.text, 'mail ');
+  const brokerDown = new Error('could not write to llm.tokens.post');
+  await assert.rejects(
+    processor.process(second!, () => Promise.reject(brokerDown)),
+    (error) => error === brokerDown,
+  );
+  const retried = await processOne(processor, second!);
+  assert.equal(retried?.seq, 1);
+  assert.equal(retried?.text, '[REDACTED:email] now');
+  assert.equal(retried?.final, true);
 });
