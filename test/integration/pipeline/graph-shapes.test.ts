@@ -15,9 +15,9 @@ import { stringify } from 'yaml';
 import { startLocalPipeline } from '../../../cli/local-pipeline/local-pipeline.ts';
 import { simOptionsSchema } from '../../../infra/model-sim/sim-options.ts';
 import { startSimServer, type RunningSim } from '../../../infra/model-sim/sim-server.ts';
-import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
+import type { AdminPort } from '../../../shared/kafka/kafka-port.ts';
 import { eventsOf, pipelineClient } from '../../helpers/pipeline-client.ts';
-import { serviceEndpoints } from '../../helpers/services.ts';
+import { testAdmin } from '../../helpers/test-admin.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 
 const SIM_REQUESTS = /^kpo_sim_requests_total\{[^}]*\}\s+(\S+)$/;
@@ -33,18 +33,9 @@ async function requestsServed(sim: RunningSim): Promise<number> {
 }
 
 /** Records written to a topic so far (sum of its partitions' high watermarks). */
-async function recordsIn(topic: string): Promise<number> {
-  const admin = createKafkaClient({
-    brokers: serviceEndpoints().kafkaBrokers,
-    clientId: 'graph-shapes-admin',
-  }).createAdmin();
-  await admin.connect();
-  try {
-    const offsets = await admin.topicOffsets(topic);
-    return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
-  } finally {
-    await admin.close();
-  }
+async function recordsIn(admin: AdminPort, topic: string): Promise<number> {
+  const offsets = await admin.topicOffsets(topic);
+  return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
 }
 
 /** No rag node; assemble routes by `model` to one inference node per pool; both pools feed post. */
@@ -137,8 +128,9 @@ test('a graph without rag and with two inference pools chosen by the request mod
     );
     assert.equal(events.filter((event) => event.type !== 'token').length, 1, `${model}: one terminal event`);
   }
+  const admin = await testAdmin(t);
   assert.deepEqual(
-    [await recordsIn(topic('assembled.small')), await recordsIn(topic('assembled.large'))],
+    [await recordsIn(admin, topic('assembled.small')), await recordsIn(admin, topic('assembled.large'))],
     [1, 1],
     'assemble routed each request by its model to its own inference node',
   );
