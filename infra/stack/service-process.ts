@@ -8,6 +8,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createServer } from 'node:net';
+import { KpoError } from '../../shared/errors/kpo-error.ts';
+
+/** How long a SIGKILLed process may take to disappear before stopProcess gives up with KPO_STACK_STOP. */
+const KILL_WAIT_MS = 5_000;
 
 export interface StartSpec {
   readonly command: string;
@@ -55,8 +59,26 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** SIGTERM, then SIGKILL after graceMs. Resolves once the process is gone. */
-export async function stopProcess(pidFile: string, graceMs = 10_000): Promise<boolean> {
+/** True once pid is gone; false when it still runs after ms (checked every pollMs). */
+async function exitsWithin(pid: number, ms: number, pollMs: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (isAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(pollMs);
+  }
+  return true;
+}
+
+/**
+ * SIGTERM, then SIGKILL after graceMs. Resolves once the process is gone; throws KPO_STACK_STOP (pid file
+ * kept) when it still exists killWaitMs after the SIGKILL: a zombie its parent does not reap, or a process
+ * stuck in the kernel.
+ */
+export async function stopProcess(
+  pidFile: string,
+  graceMs = 10_000,
+  killWaitMs = KILL_WAIT_MS,
+): Promise<boolean> {
   const pid = readPid(pidFile);
   if (pid === undefined) return false;
   const signal = (name: NodeJS.Signals): void => {
@@ -72,10 +94,15 @@ export async function stopProcess(pidFile: string, graceMs = 10_000): Promise<bo
   };
   if (isAlive(pid)) {
     signal('SIGTERM');
-    const deadline = Date.now() + graceMs;
-    while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-    if (isAlive(pid)) signal('SIGKILL');
-    while (isAlive(pid)) await sleep(50);
+    if (!(await exitsWithin(pid, graceMs, 100))) {
+      signal('SIGKILL');
+      if (!(await exitsWithin(pid, killWaitMs, 50))) {
+        throw new KpoError(
+          'KPO_STACK_STOP',
+          `process ${pid} (pid file ${pidFile}) still exists ${killWaitMs} ms after SIGKILL. Fix: see \`ps -o stat,ppid -p ${pid}\` (Z: its parent has not reaped it; D: it waits in the kernel), then remove the pid file`,
+        );
+      }
+    }
   }
   rmSync(pidFile, { force: true });
   return true;

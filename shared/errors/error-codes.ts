@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   KPO_CONFIG_INVALID: 'the pipeline file or an environment override failed validation',
   KPO_STACK_PREREQUISITE: 'a program the local stack needs is missing',
   KPO_STACK_START: 'a local service did not come up',
+  KPO_STACK_STOP: 'a local service process did not go away after SIGKILL',
   KPO_DECODE_WIRE_FORMAT: 'bytes are not in the Confluent wire format or single-object encoding',
   KPO_DECODE_UNKNOWN_SCHEMA: 'the schema id or fingerprint in the record is unknown',
   KPO_DECODE_BODY: 'the Avro body does not match its schema',

@@ -14,6 +14,7 @@ import { BatchingProducer } from './batching-producer.ts';
 import { DeadLetterWriter } from './dead-letter-writer.ts';
 import { AttemptRunner } from './attempt-runner.ts';
 import { safely } from './handler-attempt.ts';
+import { settlesWithin } from '../timers/settles-within.ts';
 import { OffsetCommitter } from './offset-committer.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { RecordProcessor, type RecordOutcome } from './record-processor.ts';
@@ -41,16 +42,6 @@ export interface StageWorkerStats {
 /** How long a forced stop waits for aborted handlers to return before closing anyway. */
 const ABORT_SETTLE_MS = 2_000;
 const FINAL_COMMIT_TIMEOUT_MS = 5_000;
-
-function within<T>(promise: Promise<T>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    promise.then(
-      () => (clearTimeout(timer), resolve(true)),
-      () => (clearTimeout(timer), resolve(true)),
-    );
-  });
-}
 
 export class StageWorker<In, Out> {
   readonly options: CompiledStageWorkerOptions<In, Out>;
@@ -243,7 +234,7 @@ export class StageWorker<In, Out> {
     const draining = this.lifecycle.transition('draining');
     if (draining) {
       this.gate.hold(this.tracker.inFlight);
-      const finished = await within(this.scheduler.idle(), this.options.settings.shutdownGraceMs);
+      const finished = await settlesWithin(this.scheduler.idle(), this.options.settings.shutdownGraceMs);
       if (!finished) {
         this.options.logger.warn(
           {
@@ -255,11 +246,11 @@ export class StageWorker<In, Out> {
         );
         this.scheduler.stopStarting();
         this.forcedStop.abort();
-        await within(this.scheduler.idle(), ABORT_SETTLE_MS);
+        await settlesWithin(this.scheduler.idle(), ABORT_SETTLE_MS);
       }
-      await within(this.output.drained(), ABORT_SETTLE_MS);
+      await settlesWithin(this.output.drained(), ABORT_SETTLE_MS);
       this.committer.stop();
-      await within(this.committer.commitNow(), FINAL_COMMIT_TIMEOUT_MS);
+      await settlesWithin(this.committer.commitNow(), FINAL_COMMIT_TIMEOUT_MS);
     }
     this.committer.stop();
     await this.closeClients();

@@ -20,6 +20,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { settlesWithin } from '../timers/settles-within.ts';
 import {
   compileTracingOptions,
   type CompiledTracingOptions,
@@ -60,20 +61,12 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
   sdk.start();
   let stopping: Promise<'flushed' | 'timeout'> | undefined;
   const shutdown = (): Promise<'flushed' | 'timeout'> => {
-    stopping ??= new Promise((resolve) => {
-      const timer = setTimeout(() => resolve('timeout'), compiled.shutdownTimeoutMs);
-      timer.unref();
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve('flushed');
-      };
-      sdk.shutdown().then(done, done);
-    }).then((result) => {
+    stopping ??= settlesWithin(sdk.shutdown(), compiled.shutdownTimeoutMs, { ref: false }).then((flushed) => {
       // Unregister the globals so tracing can be started again in the same process (tests).
       trace.disable();
       context.disable();
       propagation.disable();
-      return result as 'flushed' | 'timeout';
+      return flushed ? 'flushed' : 'timeout';
     });
     return stopping;
   };
