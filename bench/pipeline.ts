@@ -32,6 +32,7 @@ import { childPids, ProcessMeter } from './pipeline/proc-stats.ts';
 import { RawChainPath } from './pipeline/raw-chain-path.ts';
 import { summarize, type RequestOutcome, type StepSummary } from './pipeline/request-outcome.ts';
 import { runSurge } from './pipeline/surge-run.ts';
+import { ShedDecisionWatch } from './pipeline/shed-decision-watch.ts';
 import { renderLatencyPlot } from './pipeline/svg-plot.ts';
 import { benchPromptRequest } from './bench-prompt-request.ts';
 
@@ -182,10 +183,18 @@ async function runBench() {
       await waitForIdle(path);
       const base = options.surgeBase ?? Math.max(5, Math.floor(maxSustainable / 2));
       log(`surge: ${base} req/s, ${base * 10} req/s for ${options.surgeSeconds} s, ${base} req/s`);
+      const decisions = new ShedDecisionWatch(kafka, pipeline.config.topics.tokensPost);
+      await decisions.start();
       const m = meter();
       m.start();
-      surge = await runSurge(pipelineFire(), base, options.surgeSeconds, 20, drainMs);
-      surgeRssMb = m.stop().rssMb;
+      try {
+        surge = await runSurge(pipelineFire(), base, options.surgeSeconds, 20, drainMs, (id) =>
+          decisions.decisionTimeOf(id),
+        );
+      } finally {
+        surgeRssMb = m.stop().rssMb;
+        await decisions.close();
+      }
       path.forgetPending();
       console.log(`surge: ${JSON.stringify(surge)} worker RSS max ${JSON.stringify(surgeRssMb)}`);
     }

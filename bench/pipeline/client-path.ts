@@ -46,8 +46,9 @@ export class ClientPath implements BenchPath {
   /** Submits one prompt; resolves with its outcome when its terminal event arrives. */
   async fire(index: number, tag = 'r'): Promise<RequestOutcome> {
     const sentAt = performance.now();
+    const requestId = `${tag}-${this.runId}-${index}-${randomUUID().slice(0, 8)}`;
     const submitted = await this.client.submit({
-      requestId: `${tag}-${this.runId}-${index}-${randomUUID().slice(0, 8)}`,
+      requestId,
       sessionId: `bench-${this.runId}-${tag}-${index}`,
       messages: [{ role: 'user', content: QUESTIONS[index % QUESTIONS.length]! }],
       params: { temperature: 1, topP: 1, seed: index },
@@ -70,6 +71,8 @@ export class ClientPath implements BenchPath {
         gapsMs,
         e2eMs: now - sentAt,
         terminalDelayMs: Date.now() - event.timestampMs,
+        terminalAtMs: Date.now(),
+        requestId,
       };
     }
     return {

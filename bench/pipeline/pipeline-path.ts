@@ -138,6 +138,8 @@ export class PipelinePath implements BenchPath {
       gapsMs: t.gaps,
       e2eMs: now - t.sentAt,
       terminalDelayMs: Date.now() - event.timestampMs,
+      terminalAtMs: Date.now(),
+      requestId: event.requestId,
     });
   }
 }

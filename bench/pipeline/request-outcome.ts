@@ -17,6 +17,9 @@ export interface RequestOutcome {
   readonly e2eMs: number | undefined;
   /** Terminal event seen − the stream stage's timestamp on it (shed/rejected: how late the client heard). */
   readonly terminalDelayMs?: number;
+  /** Epoch ms when the client saw the terminal event. */
+  readonly terminalAtMs?: number;
+  readonly requestId?: string;
 }
 
 export interface StepSummary {

@@ -2,8 +2,9 @@
  * The surge scenario: steady load at `base` req/s, then 10× for
  * `surgeSeconds`, then `base` again. Reports admitted requests' p99 TTFT in
  * the surge against the steady value, shed/rejected counts and how late
- * their terminal events reached the client, and how long after the surge's
- * end latency came back to the steady value (p99 over 2 s windows).
+ * their terminal events reached the client after the pipeline decided
+ * (shed-decision-watch.ts), and how long after the surge's end latency came
+ * back to the steady value (p99 over 2 s windows).
  */
 import { fireOpenLoop, settle, type Fire, type Fired } from './arrivals.ts';
 import { percentiles } from './percentiles.ts';
@@ -22,8 +23,13 @@ export interface SurgeResult {
   readonly completed: number;
   readonly failed: number;
   readonly shed: number;
-  /** Shed/rejected events: client receive time minus the time the pipeline wrote the event. */
+  /** Shed/rejected events: client receive time minus the time the stream stage wrote the event. */
   readonly shed_terminal_delay_p99_ms: number;
+  /** Shed/rejected events: client receive time minus the time a stage decided to shed or reject. */
+  readonly shed_decision_to_client_p50_ms: number;
+  readonly shed_decision_to_client_p99_ms: number;
+  /** Shed/rejected requests whose decision record the watch did not see (not in the figure above). */
+  readonly shed_decision_unseen: number;
   /** Shed/rejected events: send → terminal event. */
   readonly shed_e2e_p99_ms: number;
   /** First 2 s window after the surge from which every window's p99 TTFT is ≤ 1.5× steady (-1: never). */
@@ -36,6 +42,7 @@ export async function runSurge(
   surgeSeconds: number,
   steadySeconds: number,
   drainMs: number,
+  decisionTimeOf: (requestId: string) => number | undefined,
 ): Promise<SurgeResult> {
   const origin = performance.now();
   const steady = await fireOpenLoop(base, steadySeconds * 1000, fire, origin, 0);
@@ -53,6 +60,11 @@ export async function runSurge(
   const steadyP99 = percentiles(ttftsWhere((f) => f.atMs < surgeStart)).p99;
   const surgeP99 = percentiles(ttftsWhere((f) => f.atMs >= surgeStart && f.atMs < surgeEnd)).p99;
   const shedOutcomes = outcomes.filter((o) => o.terminal === 'shed' || o.terminal === 'rejected');
+  const decisionToClient = shedOutcomes.flatMap((o) => {
+    const decidedAt = o.requestId === undefined ? undefined : decisionTimeOf(o.requestId);
+    return decidedAt === undefined || o.terminalAtMs === undefined ? [] : [o.terminalAtMs - decidedAt];
+  });
+  const decisionPercentiles = percentiles(decisionToClient);
   return {
     base_rps: base,
     surge_rps: base * 10,
@@ -65,6 +77,9 @@ export async function runSurge(
     failed: outcomes.filter((o) => ['error', 'timeout', 'cancelled'].includes(o.terminal)).length,
     shed: shedOutcomes.length,
     shed_terminal_delay_p99_ms: percentiles(shedOutcomes.flatMap((o) => o.terminalDelayMs ?? [])).p99,
+    shed_decision_to_client_p50_ms: decisionPercentiles.p50,
+    shed_decision_to_client_p99_ms: decisionPercentiles.p99,
+    shed_decision_unseen: shedOutcomes.length - decisionToClient.length,
     shed_e2e_p99_ms: percentiles(shedOutcomes.flatMap((o) => o.e2eMs ?? [])).p99,
     recovery_ms: recoveryMs(all, outcomes, surgeEnd, steadyP99),
   };
