@@ -38,16 +38,6 @@ export function parseExposition(text: string): Sample[] {
   return samples;
 }
 
-/** Names declared by `# TYPE <name> <type>` lines (a metric registered but not yet observed still declares itself). */
-export function declaredMetricNames(text: string): string[] {
-  const names: string[] = [];
-  for (const line of text.split('\n')) {
-    const match = /^#\s*TYPE\s+(\S+)\s+\S+/.exec(line.trim());
-    if (match?.[1]) names.push(match[1]);
-  }
-  return names;
-}
-
 function matches(sample: Sample, name: string, labels: Readonly<Record<string, string>>): boolean {
   if (sample.name !== name) return false;
   return Object.entries(labels).every(([key, value]) => sample.labels[key] === value);

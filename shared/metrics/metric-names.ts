@@ -74,8 +74,3 @@ export function baseMetricName(series: string): string {
   if (match?.[1] && HISTOGRAMS.has(match[1])) return match[1];
   return series;
 }
-
-/** True when `series` (a name, or a histogram's _bucket/_sum/_count) is one kpo exports. */
-export function isExportedSeries(series: string): boolean {
-  return METRIC_NAMES.includes(baseMetricName(series));
-}

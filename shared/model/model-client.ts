@@ -3,7 +3,6 @@
  * request: zero or more chunks, then exactly one result, or it throws a
  * KpoError. Aborting the signal closes the HTTP connection to the server.
  */
-import { KpoError } from '../errors/kpo-error.ts';
 import type {
   CallOptions,
   GenerationEvent,
@@ -22,19 +21,4 @@ export interface ModelClient {
    * back in request order; one prompt's failure fails the call.
    */
   generateBatch?(requests: readonly GenerationRequest[], options?: CallOptions): Promise<GenerationResult[]>;
-}
-
-/** Runs generate() to the end and returns the result (chunks are discarded). */
-export async function collectGeneration(
-  client: ModelClient,
-  request: GenerationRequest,
-  options?: CallOptions,
-): Promise<GenerationResult> {
-  for await (const event of client.generate(request, options)) {
-    if (event.type === 'done') return event;
-  }
-  throw new KpoError('KPO_MODEL_STREAM', 'model stream ended without a result', {
-    retryable: true,
-    context: { endpoint: client.name, requestId: request.requestId },
-  });
 }

@@ -29,13 +29,6 @@ import type { StageHandler } from './stage-handler.ts';
 /** Message kinds a stage may read or write (the pipeline's Avro records). */
 export type StageMessageKind =
   'promptRequest' | 'retrievalResult' | 'assembledPrompt' | 'tokenChunk' | 'clientEvent';
-export const STAGE_MESSAGE_KINDS: readonly StageMessageKind[] = [
-  'promptRequest',
-  'retrievalResult',
-  'assembledPrompt',
-  'tokenChunk',
-  'clientEvent',
-];
 
 /** What the host owns and lends a stage while it builds. */
 export interface StageBuildDeps<Options> {

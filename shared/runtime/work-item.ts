@@ -52,10 +52,6 @@ class LazySourceRecord implements SourceRecord {
   }
 }
 
-export function toSourceRecord(raw: ConsumedRecord): SourceRecord {
-  return new LazySourceRecord(raw);
-}
-
 /** The WorkItem the intake makes: its SourceRecord is made on first read (no instrumentation, no handler reading it: never). */
 export class TakenRecord implements WorkItem {
   private sourceRecord: SourceRecord | undefined;

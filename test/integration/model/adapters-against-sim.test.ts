@@ -5,7 +5,7 @@ import { compileSimOptions } from '../../../infra/model-sim/sim-options.ts';
 import { startSimServer, type RunningSim } from '../../../infra/model-sim/sim-server.ts';
 import { KpoError } from '../../../shared/errors/kpo-error.ts';
 import { LlamaCppClient } from '../../../shared/model/llamacpp-client.ts';
-import { collectGeneration } from '../../../shared/model/model-client.ts';
+import { collectGeneration } from '../../helpers/collect-generation.ts';
 import { OpenAiCompatibleClient } from '../../../shared/model/openai-client.ts';
 import type { GenerationRequest } from '../../../shared/model/types.ts';
 import { waitFor } from '../../helpers/wait-for.ts';

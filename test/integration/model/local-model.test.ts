@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LlamaCppClient } from '../../../shared/model/llamacpp-client.ts';
-import { collectGeneration } from '../../../shared/model/model-client.ts';
+import { collectGeneration } from '../../helpers/collect-generation.ts';
 import { OpenAiCompatibleClient } from '../../../shared/model/openai-client.ts';
 import type { GenerationRequest } from '../../../shared/model/types.ts';
 import { startLocalModelReplica, type LocalModelReplica } from '../../helpers/local-model-replica.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { spawnSimReplica, type SimReplica } from '../../../infra/model-sim/spawn-replica.ts';
 import { KpoError } from '../../../shared/errors/kpo-error.ts';
-import { collectGeneration } from '../../../shared/model/model-client.ts';
+import { collectGeneration } from '../../helpers/collect-generation.ts';
 import { OpenAiCompatibleClient } from '../../../shared/model/openai-client.ts';
 import type { GenerationRequest } from '../../../shared/model/types.ts';
 import { simMetric } from './sim-metrics-reader.ts';

@@ -23,8 +23,8 @@ import { PromptClient } from '../../../shared/client/prompt-client.ts';
 import { STAGE_NAMES, type StageName } from '../../../shared/config/pipeline-config-schema.ts';
 import { PROJECT_ROOT } from '../../../shared/config/stack-endpoints.ts';
 import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
-import { infraMetricNames } from '../../../shared/metrics/dashboard-expressions.ts';
-import { declaredMetricNames, parseExposition } from '../../../shared/metrics/exposition-parser.ts';
+import { infraMetricNames } from '../../helpers/dashboard-expressions.ts';
+import { parseExposition } from '../../../shared/metrics/exposition-parser.ts';
 import { METRIC_NAMES } from '../../../shared/metrics/metric-names.ts';
 import { listWorkerEndpoints } from '../../../shared/metrics/worker-endpoint-registry.ts';
 import { pipelineTopicSpecs, stageTopics } from '../../../shared/pipeline/pipeline-topics.ts';
@@ -37,6 +37,16 @@ import { serviceEndpoints } from '../../helpers/services.ts';
 import { writeTestPipelineConfig, type TestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { startPrometheus, type RunningPrometheus } from './prometheus-process.ts';
+
+/** Names declared by `# TYPE <name> <type>` lines (a metric registered but not yet observed still declares itself). */
+function declaredMetricNames(text: string): string[] {
+  const names: string[] = [];
+  for (const line of text.split('\n')) {
+    const match = /^#\s*TYPE\s+(\S+)\s+\S+/.exec(line.trim());
+    if (match?.[1]) names.push(match[1]);
+  }
+  return names;
+}
 
 const SPAN_ORDER = STAGE_NAMES.map(spanNameOf);
 const TRACED_SESSIONS = 4;

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { startSimServer, type RunningSim } from '../../../infra/model-sim/sim-server.ts';
 import { simOptionsSchema } from '../../../infra/model-sim/sim-options.ts';
 import { LlamaCppClient } from '../../../shared/model/llamacpp-client.ts';
-import { collectGeneration } from '../../../shared/model/model-client.ts';
+import { collectGeneration } from '../../helpers/collect-generation.ts';
 import type { ModelChatMessage } from '../../../shared/model/types.ts';
 import { CacheAwareSelector } from '../../../shared/routing/cache-aware-selector.ts';
 import { RedisRoutingHintStore } from '../../../shared/routing/redis-routing-hint-store.ts';

@@ -15,7 +15,7 @@ import type { ConsumedRecord } from '../../../shared/kafka/kafka-port.ts';
 import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
 import { StageWorker } from '../../../shared/runtime/stage-worker.ts';
 import { createRedisConnection } from '../../../shared/redis/redis-connection.ts';
-import { createRedisStores } from '../../../shared/redis/create-redis-stores.ts';
+import { createRedisStores } from '../../helpers/redis-stores.ts';
 import { PostHandler } from '../../../workers/post/handler.ts';
 import { parsePostOptions } from '../../../workers/post/options.ts';
 import { StreamHandler } from '../../../workers/stream/handler.ts';

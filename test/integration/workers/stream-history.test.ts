@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { serviceEndpoints } from '../../helpers/services.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import { createRedisConnection } from '../../../shared/redis/redis-connection.ts';
-import { createRedisStores } from '../../../shared/redis/create-redis-stores.ts';
+import { createRedisStores } from '../../helpers/redis-stores.ts';
 import { RedisKeyNamespace } from '../../../shared/redis/redis-key-namespace.ts';
 import { StreamHandler } from '../../../workers/stream/handler.ts';
 import { parseStreamOptions } from '../../../workers/stream/options.ts';

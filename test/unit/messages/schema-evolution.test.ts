@@ -7,7 +7,7 @@ import {
   MESSAGE_NAMES,
 } from '../../../shared/messages/message-schemas.ts';
 import type { AvroSchemaObject } from '../../../shared/messages/schema-bundler.ts';
-import { fullCompatibilityProblems } from '../../../shared/messages/schema-compatibility.ts';
+import { fullCompatibilityProblems } from '../../helpers/schema-compatibility.ts';
 
 const current = loadMessageSchemas();
 const released = latestReleasedSchemas();

@@ -14,8 +14,13 @@ import {
   infraMetricNames,
   metricNamesIn,
   readInfraExpressions,
-} from '../../../shared/metrics/dashboard-expressions.ts';
-import { isExportedSeries, METRIC } from '../../../shared/metrics/metric-names.ts';
+} from '../../helpers/dashboard-expressions.ts';
+import { baseMetricName, METRIC, METRIC_NAMES } from '../../../shared/metrics/metric-names.ts';
+
+/** True when `series` (a name, or a histogram's _bucket/_sum/_count) is one kpo exports. */
+function isExportedSeries(series: string): boolean {
+  return METRIC_NAMES.includes(baseMetricName(series));
+}
 
 const GRAFANA = join(PROJECT_ROOT, 'infra', 'grafana');
 const PROMETHEUS = join(PROJECT_ROOT, 'infra', 'prometheus');

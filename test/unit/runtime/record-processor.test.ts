@@ -12,7 +12,7 @@ import { RetryPolicy } from '../../../shared/runtime/retry-policy.ts';
 import type { RecordFailure, StageHandler } from '../../../shared/runtime/stage-handler.ts';
 import { compileStageWorkerOptions } from '../../../shared/runtime/stage-worker-options.ts';
 import type { WorkerInstrumentation } from '../../../shared/runtime/worker-instrumentation.ts';
-import { toSourceRecord } from '../../../shared/runtime/work-item.ts';
+import { TakenRecord } from '../../../shared/runtime/work-item.ts';
 import {
   deadLetterJsonCodec,
   testHandler,
@@ -77,7 +77,7 @@ function setup(
     };
     const handle = tracker.track('in', 0, String(offset));
     offset += 1;
-    return { raw, source: toSourceRecord(raw), handle, rejected: extra.rejected ?? false };
+    return new TakenRecord(raw, handle, extra.rejected ?? false);
   };
   return { port, failures, calls, processor, item, stop };
 }
@@ -207,7 +207,7 @@ test('a handler past handlerTimeoutMs fails with KPO_TIMEOUT and its signal abor
   };
   const handle = new OffsetTracker().track('in', 0, '0');
   const result = await attempt.run(
-    { raw, source: toSourceRecord(raw), handle, rejected: false },
+    new TakenRecord(raw, handle, false),
     input(),
     { requestId: 'r', sessionId: 's' },
     1,

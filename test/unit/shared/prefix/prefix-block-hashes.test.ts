@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   computePrefixBlockHashes,
-  sharedPrefixBlocks,
   PREFIX_HASH_HEX_LENGTH,
 } from '../../../../shared/prefix/prefix-block-hashes.ts';
+import { sharedPrefixBlocks } from '../../../helpers/shared-prefix-blocks.ts';
 
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 

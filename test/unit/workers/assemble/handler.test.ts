@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AssembleHandler } from '../../../../workers/assemble/handler.ts';
 import { parseAssembleOptions } from '../../../../workers/assemble/options.ts';
-import { InMemoryConversationHistoryStore } from '../../../../shared/redis/in-memory-conversation-history-store.ts';
+import { InMemoryConversationHistoryStore } from '../../../helpers/in-memory-conversation-history-store.ts';
 import type { ConversationHistoryStore } from '../../../../shared/redis/conversation-history-store.ts';
 import type { AssembledPrompt } from '../../../../shared/messages/types.ts';
 import { KpoError } from '../../../../shared/errors/kpo-error.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { assemblePrompt } from '../../../../workers/assemble/prompt-assembler.ts';
 import { parseAssembleOptions } from '../../../../workers/assemble/options.ts';
 import { createTokenCounter } from '../../../../workers/assemble/token-counter.ts';
-import { sharedPrefixBlocks } from '../../../../shared/prefix/prefix-block-hashes.ts';
+import { sharedPrefixBlocks } from '../../../helpers/shared-prefix-blocks.ts';
 import type { HistoryTurn } from '../../../../shared/redis/conversation-history-store.ts';
 import type { RetrievedDocument } from '../../../../shared/messages/types.ts';
 import { KpoError } from '../../../../shared/errors/kpo-error.ts';

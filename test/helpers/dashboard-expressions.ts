@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { PROJECT_ROOT } from '../config/stack-endpoints.ts';
-import { baseMetricName } from './metric-names.ts';
+import { PROJECT_ROOT } from '../../shared/config/stack-endpoints.ts';
+import { baseMetricName } from '../../shared/metrics/metric-names.ts';
 
 export interface InfraExpressions {
   /** File (relative to infra/) → PromQL expressions in it. */

@@ -1,13 +1,19 @@
 /**
- * The Redis-backed stores a worker needs, on one connection and one key
- * namespace. Stages get the ports; only this folder knows ioredis.
+ * For tests: the stream stage's Redis-backed stores (as workers/stream/stage.ts
+ * builds them) on one connection and one key namespace.
  */
 import type { Redis } from 'ioredis';
-import type { ConversationHistoryStore, HistoryLimits } from './conversation-history-store.ts';
-import { RedisConversationHistoryStore } from './redis-conversation-history-store.ts';
-import { RedisKeyNamespace } from './redis-key-namespace.ts';
-import { DEFAULT_STREAM_PROGRESS_TTL_MS, RedisStreamProgressStore } from './redis-stream-progress-store.ts';
-import type { StreamProgressStore } from './stream-progress-store.ts';
+import type {
+  ConversationHistoryStore,
+  HistoryLimits,
+} from '../../shared/redis/conversation-history-store.ts';
+import { RedisConversationHistoryStore } from '../../shared/redis/redis-conversation-history-store.ts';
+import { RedisKeyNamespace } from '../../shared/redis/redis-key-namespace.ts';
+import {
+  DEFAULT_STREAM_PROGRESS_TTL_MS,
+  RedisStreamProgressStore,
+} from '../../shared/redis/redis-stream-progress-store.ts';
+import type { StreamProgressStore } from '../../shared/redis/stream-progress-store.ts';
 
 export interface RedisStores {
   readonly history: ConversationHistoryStore;

@@ -1,16 +1,15 @@
 /**
  * ConversationHistoryStore in process memory, with the same rules as the Redis
- * one (bounded turns, idempotent append per request). For unit tests of the
- * stages and for running a pipeline without Redis (history then lives only as
- * long as the worker, and is not shared between replicas).
+ * one (bounded turns, idempotent append per request): for unit tests of the
+ * stages.
  */
 import {
   DEFAULT_HISTORY_LIMITS,
   type ConversationHistoryStore,
   type HistoryLimits,
   type HistoryTurn,
-} from './conversation-history-store.ts';
-import { decodeHistoryTurns, encodeHistoryTurn } from './history-turn-codec.ts';
+} from '../../shared/redis/conversation-history-store.ts';
+import { decodeHistoryTurns, encodeHistoryTurn } from '../../shared/redis/history-turn-codec.ts';
 
 export class InMemoryConversationHistoryStore implements ConversationHistoryStore {
   private readonly sessions = new Map<string, string[]>();
