@@ -17,6 +17,7 @@ import { KafkajsAdmin } from './kafkajs-admin.ts';
 import { KafkajsConsumer } from './kafkajs-consumer.ts';
 import type { Logger } from 'pino';
 import { fixKafkajsIdleTimerLoop } from './kafkajs-idle-timer-fix.ts';
+import { fixKafkajsBrokerLoss } from './kafkajs-broker-loss-fix.ts';
 import { createStderrLogger } from '../../logging/create-logger.ts';
 import { kafkajsLogCreator, kafkajsLogLevel, type KafkaLogLevel } from './kafkajs-logger.ts';
 import { KafkajsPartitionReader } from './kafkajs-partition-reader.ts';
@@ -60,6 +61,7 @@ export class KafkajsClient implements KafkaClientPort {
 
   constructor(options: KafkajsClientOptions) {
     fixKafkajsIdleTimerLoop();
+    fixKafkajsBrokerLoss();
     this.kafka = new kafkajs.Kafka({
       clientId: options.clientId ?? 'kpo',
       brokers: [...options.brokers],

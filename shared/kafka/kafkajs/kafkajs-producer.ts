@@ -18,8 +18,14 @@ import type { OutgoingRecord, ProducerPort } from '../kafka-port.ts';
 import { KpoError } from '../../errors/kpo-error.ts';
 import { kafkaError } from './kafkajs-errors.ts';
 
-/** Retries of one send: backoff 100 ms doubling to 5 s → about 25 s before its records fail. */
-export const DEFAULT_SEND_RETRIES = 10;
+/**
+ * Retries of one send: backoff 100 ms doubling to at most 1 s → about 25 s before its records fail. The short cap
+ * matters when a broker dies: its partitions' leaders move after the controller fenced it (~9 s), and a send
+ * must not then sleep up to 5 s more before it tries the new leader (each retry refreshes the metadata).
+ */
+export const DEFAULT_SEND_RETRIES = 27;
+/** The longest pause between two retries of a send. */
+const MAX_RETRY_TIME_MS = 1_000;
 
 /**
  * The record itself is the kafkajs message (kafkajs reads key, value, headers,
@@ -90,7 +96,7 @@ export class KafkajsProducer implements ProducerPort {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-        retry: { retries: this.sendRetries, initialRetryTime: 100, maxRetryTime: 5_000 },
+        retry: { retries: this.sendRetries, initialRetryTime: 100, maxRetryTime: MAX_RETRY_TIME_MS },
       }),
       connected: undefined,
       inFlight: 0,
