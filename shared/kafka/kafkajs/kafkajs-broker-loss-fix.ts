@@ -47,8 +47,8 @@ interface OffsetManagerInternals {
   cluster: Cluster;
   coordinator: Broker;
   groupId: string;
-  getCoordinator(): Promise<Broker>;
-  commitOffsets(offsets?: unknown): Promise<void>;
+  getCoordinator: (this: OffsetManagerInternals) => Promise<Broker>;
+  commitOffsets: (this: OffsetManagerInternals, offsets?: unknown) => Promise<void>;
 }
 
 interface ConsumerGroupInternals {
@@ -56,8 +56,8 @@ interface ConsumerGroupInternals {
   coordinator: Broker | null;
   groupId: string;
   offsetManager: OffsetManagerInternals | null;
-  recoverFromFetch(error: unknown): Promise<void>;
-  heartbeat(options: { interval: number }): Promise<void>;
+  recoverFromFetch: (this: ConsumerGroupInternals, error: unknown) => Promise<void>;
+  heartbeat: (this: ConsumerGroupInternals, options: { interval: number }) => Promise<void>;
 }
 
 const CONNECTION_ERRORS = new Set([
