@@ -32,7 +32,8 @@ import { childPids, ProcessMeter } from './pipeline/proc-stats.ts';
 import { RawChainPath } from './pipeline/raw-chain-path.ts';
 import { summarize, type RequestOutcome, type StepSummary } from './pipeline/request-outcome.ts';
 import { runSurge } from './pipeline/surge-run.ts';
-import { ShedDecisionWatch } from './pipeline/shed-decision-watch.ts';
+import { RecordTimeWatch, inBandOnly, outOfBandOnly } from './pipeline/record-time-watch.ts';
+import { hopBreakdown, hopTopics, type HopBreakdown } from './pipeline/hop-breakdown.ts';
 import { renderLatencyPlot } from './pipeline/svg-plot.ts';
 import { benchPromptRequest } from './bench-prompt-request.ts';
 
@@ -135,19 +136,28 @@ async function runBench() {
     path.forgetPending();
     await waitForIdle(path);
 
-    let sequential: StepResult | undefined;
+    let sequential: (StepResult & { readonly hop_p50_ms: HopBreakdown | null }) | undefined;
     if (options.sequential > 0) {
       const n = options.sequential;
       const directRun = summarize(await runSequential(Math.min(n, 100), direct, 10_000));
       const chainRun = summarize(await runSequential(Math.min(n, 100), chain.fire, 10_000));
+      const timeline = new RecordTimeWatch(kafka, hopTopics(topics), inBandOnly);
+      await timeline.start();
       const m = meter();
       m.start();
       const started = performance.now();
       const outcomes = await runSequential(n, pipelineFire(), 10_000);
       const usage = m.stop();
+      await timeline.close();
       path.forgetPending();
-      sequential = stepResult(0, outcomes, performance.now() - started, usage, directRun, chainRun);
+      sequential = {
+        ...stepResult(0, outcomes, performance.now() - started, usage, directRun, chainRun),
+        hop_p50_ms: hopBreakdown(outcomes, timeline, topics),
+      };
       progress('sequential', sequential);
+      log(
+        `sequential: where the time to first token goes (p50 ms): ${JSON.stringify(sequential.hop_p50_ms)}`,
+      );
     }
 
     const rates: StepResult[] = [];
@@ -183,13 +193,13 @@ async function runBench() {
       await waitForIdle(path);
       const base = options.surgeBase ?? Math.max(5, Math.floor(maxSustainable / 2));
       log(`surge: ${base} req/s, ${base * 10} req/s for ${options.surgeSeconds} s, ${base} req/s`);
-      const decisions = new ShedDecisionWatch(kafka, pipeline.config.topics.tokensPost);
+      const decisions = new RecordTimeWatch(kafka, [topics.tokensPost], outOfBandOnly);
       await decisions.start();
       const m = meter();
       m.start();
       try {
         surge = await runSurge(pipelineFire(), base, options.surgeSeconds, 20, drainMs, (id) =>
-          decisions.decisionTimeOf(id),
+          decisions.timeOf(topics.tokensPost, id),
         );
       } finally {
         surgeRssMb = m.stop().rssMb;

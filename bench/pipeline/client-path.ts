@@ -11,7 +11,7 @@ import type { KafkaClientPort } from '../../shared/kafka/kafka-port.ts';
 import type { MessageCodecs } from '../../shared/serde/create-message-codecs.ts';
 import { QUESTIONS } from './pipeline-path.ts';
 import type { BenchPath } from './bench-path.ts';
-import type { RequestOutcome } from './request-outcome.ts';
+import { epochMs, type RequestOutcome } from './request-outcome.ts';
 
 export interface ClientPathOptions {
   readonly kafka: KafkaClientPort;
@@ -71,8 +71,10 @@ export class ClientPath implements BenchPath {
         gapsMs,
         e2eMs: now - sentAt,
         terminalDelayMs: Date.now() - event.timestampMs,
-        terminalAtMs: Date.now(),
         requestId,
+        sentAtMs: epochMs(sentAt),
+        firstTokenAtMs: firstTokenAt === undefined ? undefined : epochMs(firstTokenAt),
+        terminalAtMs: Date.now(),
       };
     }
     return {

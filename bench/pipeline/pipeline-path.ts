@@ -12,7 +12,7 @@ import { HEADER } from '../../shared/messages/header-names.ts';
 import { BatchingProducer } from '../../shared/runtime/batching-producer.ts';
 import type { MessageCodecs } from '../../shared/serde/create-message-codecs.ts';
 import type { BenchPath } from './bench-path.ts';
-import type { RequestOutcome } from './request-outcome.ts';
+import { epochMs, type RequestOutcome } from './request-outcome.ts';
 
 export const QUESTIONS = [
   'How does Kafka keep the records of one key in order?',
@@ -138,8 +138,10 @@ export class PipelinePath implements BenchPath {
       gapsMs: t.gaps,
       e2eMs: now - t.sentAt,
       terminalDelayMs: Date.now() - event.timestampMs,
-      terminalAtMs: Date.now(),
       requestId: event.requestId,
+      sentAtMs: epochMs(t.sentAt),
+      firstTokenAtMs: t.firstTokenAt === undefined ? undefined : epochMs(t.firstTokenAt),
+      terminalAtMs: Date.now(),
     });
   }
 }

@@ -17,10 +17,15 @@ export interface RequestOutcome {
   readonly e2eMs: number | undefined;
   /** Terminal event seen − the stream stage's timestamp on it (shed/rejected: how late the client heard). */
   readonly terminalDelayMs?: number;
-  /** Epoch ms when the client saw the terminal event. */
-  readonly terminalAtMs?: number;
   readonly requestId?: string;
+  /** Epoch ms: the client sent the request, saw its first token, saw its terminal event. */
+  readonly sentAtMs?: number;
+  readonly firstTokenAtMs?: number;
+  readonly terminalAtMs?: number;
 }
+
+/** A performance.now() reading as epoch ms, comparable with Kafka record timestamps. */
+export const epochMs = (monotonicMs: number): number => performance.timeOrigin + monotonicMs;
 
 export interface StepSummary {
   readonly requests: number;

@@ -3,7 +3,7 @@
  * `surgeSeconds`, then `base` again. Reports admitted requests' p99 TTFT in
  * the surge against the steady value, shed/rejected counts and how late
  * their terminal events reached the client after the pipeline decided
- * (shed-decision-watch.ts), and how long after the surge's end latency came
+ * (record-time-watch.ts), and how long after the surge's end latency came
  * back to the steady value (p99 over 2 s windows).
  */
 import { fireOpenLoop, settle, type Fire, type Fired } from './arrivals.ts';
