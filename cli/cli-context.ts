@@ -9,6 +9,7 @@ import { createKafkaClient, kafkaConnectionOptions } from '../shared/kafka/creat
 import type { KafkaClientPort } from '../shared/kafka/kafka-port.ts';
 import { createMessageCodecs, type MessageCodecs } from '../shared/serde/create-message-codecs.ts';
 import { PromptClient } from '../shared/client/prompt-client.ts';
+import { resolveRegistryCredentials } from '../shared/serde/registry-auth-schema.ts';
 
 export interface CliContext {
   readonly config: PipelineConfig;
@@ -43,6 +44,7 @@ export async function createCliContext(
   });
   const codecs = await createMessageCodecs({
     schemaRegistryUrl: config.endpoints.schemaRegistryUrl ?? 'none',
+    registryCredentials: resolveRegistryCredentials(config.schemaRegistry),
   });
   return { config, kafka, codecs };
 }

@@ -5,13 +5,20 @@
  * missing topic ends the command with one line saying what and how to fix it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import type { PipelineConfig } from '../shared/config/pipeline-config-schema.ts';
 import { readStackEndpoints } from '../shared/config/stack-endpoints.ts';
 import { KpoError } from '../shared/errors/kpo-error.ts';
 import { createKafkaClient } from '../shared/kafka/create-kafka-client.ts';
 import { resolveKafkaSecurity } from '../shared/kafka/kafka-security.ts';
 import { checkBrokerHandshake } from '../shared/kafka/broker-handshake.ts';
+import { checkRedisConnection } from '../shared/redis/redis-connection-check.ts';
+import { resolveRedisSecurity } from '../shared/redis/redis-security.ts';
+import { isAuthStatus, registryAuthFailure } from '../shared/serde/registry-auth-failure.ts';
+import {
+  basicAuthorization,
+  resolveRegistryCredentials,
+  type RegistryCredentials,
+} from '../shared/serde/registry-auth-schema.ts';
 import { requireBrokers } from './cli-context.ts';
 
 /** Per service; generous for a busy machine, short enough that nobody waits on a dead one. */
@@ -37,8 +44,14 @@ export async function checkServices(
     needs.kafka !== false || needs.topics?.length
       ? checkKafka(config, needs.topics ?? [], timeoutMs)
       : undefined,
-    needs.registry ? checkRegistry(config.endpoints.schemaRegistryUrl, timeoutMs) : undefined,
-    needs.redis ? checkRedis(config.endpoints.redisUrl, timeoutMs) : undefined,
+    needs.registry
+      ? checkRegistry(
+          config.endpoints.schemaRegistryUrl,
+          resolveRegistryCredentials(config.schemaRegistry),
+          timeoutMs,
+        )
+      : undefined,
+    needs.redis ? checkRedis(config, timeoutMs) : undefined,
   ]);
 }
 
@@ -131,12 +144,19 @@ function reasonOf(cause: unknown): string {
   return (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]!;
 }
 
-async function checkRegistry(url: string | undefined, timeoutMs: number): Promise<void> {
+async function checkRegistry(
+  url: string | undefined,
+  credentials: RegistryCredentials | undefined,
+  timeoutMs: number,
+): Promise<void> {
   if (url === undefined || url === 'none') return;
   const fix = 'Fix: start it (npm run stack -- up), set SCHEMA_REGISTRY_URL, or SCHEMA_REGISTRY_URL=none';
   let response: Response;
   try {
-    response = await fetch(`${url.replace(/\/$/, '')}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(`${url.replace(/\/$/, '')}/subjects`, {
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(credentials === undefined ? {} : { headers: { authorization: basicAuthorization(credentials) } }),
+    });
     await response.arrayBuffer();
   } catch (cause) {
     const reason =
@@ -148,13 +168,15 @@ async function checkRegistry(url: string | undefined, timeoutMs: number): Promis
       context: { endpoint: url },
     });
   }
+  if (isAuthStatus(response.status)) throw registryAuthFailure(url, response.status, credentials);
   if (!response.ok)
     throw new KpoError('KPO_REGISTRY', `schema registry at ${url} answered HTTP ${response.status}. ${fix}`, {
       context: { endpoint: url },
     });
 }
 
-async function checkRedis(url: string | undefined, timeoutMs: number): Promise<void> {
+async function checkRedis(config: PipelineConfig, timeoutMs: number): Promise<void> {
+  const url = config.endpoints.redisUrl;
   if (url === undefined) {
     throw new KpoError(
       'KPO_CONFIG_INVALID',
@@ -164,35 +186,7 @@ async function checkRedis(url: string | undefined, timeoutMs: number): Promise<v
       },
     );
   }
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await within(
-      timeoutMs,
-      () =>
-        new KpoError(
-          'KPO_REDIS',
-          `Redis at ${url} did not answer within ${timeoutMs / 1000} s. Fix: start it (npm run stack -- up) or set REDIS_URL`,
-          { context: { endpoint: url } },
-        ),
-      client.connect().then(() => client.ping()),
-    );
-  } catch (cause) {
-    if (cause instanceof KpoError) throw cause;
-    throw new KpoError(
-      'KPO_REDIS',
-      `Redis at ${url} is unreachable (${reasonOf(cause)}). Fix: start it (npm run stack -- up) or set REDIS_URL`,
-      { cause, context: { endpoint: url } },
-    );
-  } finally {
-    client.disconnect();
-  }
+  await checkRedisConnection(url, resolveRedisSecurity(config.redis, url), timeoutMs);
 }
 
 /** The operation's result, or `timedOut()` thrown once timeoutMs has passed (the operation is abandoned). */

@@ -11,6 +11,8 @@ import type { PipelineConfig } from '../shared/config/pipeline-config-schema.ts'
 import { KpoError } from '../shared/errors/kpo-error.ts';
 import { createRedisConnection } from '../shared/redis/redis-connection.ts';
 import { RedisKeyNamespace } from '../shared/redis/redis-key-namespace.ts';
+import { checkRedisConnection } from '../shared/redis/redis-connection-check.ts';
+import { resolveRedisSecurity } from '../shared/redis/redis-security.ts';
 import { createCliContext, createPromptClient } from '../cli/cli-context.ts';
 import { ApiKeyTable } from './api-keys.ts';
 import { createGatewayServer, type GatewayServer } from './gateway-server.ts';
@@ -38,6 +40,9 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+/** Bound of the start's Redis check. */
+const REDIS_CHECK_TIMEOUT_MS = 15_000;
+
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const env = options.env ?? process.env;
   const limits = {
@@ -58,7 +63,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         },
       );
     }
-    redis = createRedisConnection({ url });
+    const security = resolveRedisSecurity(options.config.redis, url, env);
+    // One bounded try first: wrong settings end the start with a line naming them, not endless reconnects.
+    await checkRedisConnection(url, security, REDIS_CHECK_TIMEOUT_MS);
+    redis = createRedisConnection({ url, security });
     await redis.connect();
     rateLimiter = new TenantRateLimiter(redis, limits, new RedisKeyNamespace(options.config.redisKeyPrefix));
   }

@@ -73,6 +73,13 @@ function printEndpoints(endpoints: StackEndpoints): void {
     console.log(
       `# mutual TLS: KAFKA_BROKERS=${s.mtlsBroker} KAFKA_SSL_CA_FILE=${s.caFile} KAFKA_SSL_CERT_FILE=${s.clientCertFile} KAFKA_SSL_KEY_FILE=${s.clientKeyFile}`,
     );
+    console.log(
+      `# Redis over TLS (both Redis ports want the password): REDIS_URL=${s.redisTlsUrl} REDIS_TLS_CA_FILE=${s.caFile}`,
+    );
+    console.log(`#   REDIS_USERNAME=${s.username} REDIS_PASSWORD_FILE=${s.passwordFile}`);
+    console.log(
+      `# registry basic auth: SCHEMA_REGISTRY_USERNAME=${s.username} SCHEMA_REGISTRY_PASSWORD_FILE=${s.passwordFile}`,
+    );
   }
 }
 

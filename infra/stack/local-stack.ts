@@ -53,14 +53,19 @@ export interface UpOptions {
   /** Start only these services (a test that brings its own Kafka cluster next to the shared registry/Redis). */
   readonly only?: readonly ('kafka' | 'registry' | 'redis')[];
   /**
-   * `--secure`: Kafka also listens with SASL_SSL (PLAIN and SCRAM-SHA-512) and mutual TLS, with a CA,
+   * `--secure`: Kafka also listens with SASL_SSL (PLAIN and SCRAM-SHA-512) and mutual TLS, Redis also on a
+   * TLS port and only for an ACL user with a password, the registry only with basic auth; with a CA,
    * certificates and a password made fresh into <home>/secure (endpoints.json says where). One node only.
    */
   readonly secure?: boolean;
 }
 
 function services(layout: StackLayout, kafkaNodes: number, secure?: SecureMaterial): LocalService[] {
-  return [...kafkaServices(layout, kafkaNodes, secure), registryService(layout), redisService(layout)];
+  return [
+    ...kafkaServices(layout, kafkaNodes, secure),
+    registryService(layout, secure),
+    redisService(layout, secure),
+  ];
 }
 
 /** How many Kafka nodes the stack last started (1 when it never recorded a number). */
@@ -204,6 +209,7 @@ function secureEndpoints(layout: StackLayout, secure: SecureMaterial): SecureSta
   return {
     saslSslBroker: `127.0.0.1:${layout.ports.kafkaSasl}`,
     mtlsBroker: `127.0.0.1:${layout.ports.kafkaMtls}`,
+    redisTlsUrl: `rediss://127.0.0.1:${layout.ports.redisTls}`,
     caFile: secure.caFile,
     clientCertFile: secure.clientCertFile,
     clientKeyFile: secure.clientKeyFile,

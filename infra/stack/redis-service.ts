@@ -1,13 +1,21 @@
-/** redis-server (the machine's, or the embedded-redis build) on loopback, nothing persisted (no RDB, no AOF). */
+/**
+ * redis-server (the machine's, or the embedded-redis build; both have TLS built in) on loopback, nothing
+ * persisted (no RDB, no AOF). Secured (`up --secure`): a TLS port beside the plain one (a client certificate
+ * is accepted, not required) and an ACL file whose only user is the stack's user, its password stored as a
+ * SHA-256 hash (the default user is off, so both ports want the password).
+ */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { LocalService } from './local-service.ts';
 import type { StackLayout } from './stack-layout.ts';
 import { startDetached } from './service-process.ts';
 import { findRedisServer } from './redis-binary.ts';
+import type { SecureMaterial } from './secure-material.ts';
 
-export function redisService(layout: StackLayout): LocalService {
+export function redisService(layout: StackLayout, secure?: SecureMaterial): LocalService {
   const port = layout.ports.redis;
   const dataDir = layout.dataDir('redis');
   return {
@@ -32,6 +40,7 @@ export function redisService(layout: StackLayout): LocalService {
           dataDir,
           '--protected-mode',
           'yes',
+          ...(secure ? secureArgs(layout, secure) : []),
         ],
         logFile: layout.logFile('redis'),
         pidFile: layout.pidFile('redis'),
@@ -45,18 +54,45 @@ export function redisService(layout: StackLayout): LocalService {
         connectTimeout: timeoutMs,
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
+        ...(secure ? { username: secure.username, password: readFileSync(secure.passwordFile, 'utf8') } : {}),
       });
-      client.on('error', () => undefined);
+      // A secured Redis asked without its password answers NOAUTH (`stack status`): it is up.
+      let wantsPassword = false;
+      client.on('error', (error: Error) => {
+        if (error.message.startsWith('NOAUTH')) wantsPassword = true;
+      });
       try {
         await client.connect();
         return (await client.ping()) === 'PONG';
       } catch {
-        return false;
+        return wantsPassword;
       } finally {
         client.disconnect();
       }
     },
   };
+}
+
+function secureArgs(layout: StackLayout, secure: SecureMaterial): string[] {
+  const aclFile = join(secure.dir, 'redis-users.acl');
+  const passwordHash = createHash('sha256').update(readFileSync(secure.passwordFile, 'utf8')).digest('hex');
+  writeFileSync(aclFile, `user default off\nuser ${secure.username} on #${passwordHash} ~* &* +@all\n`, {
+    mode: 0o600,
+  });
+  return [
+    '--tls-port',
+    String(layout.ports.redisTls),
+    '--tls-cert-file',
+    secure.serverCertFile,
+    '--tls-key-file',
+    secure.serverKeyFile,
+    '--tls-ca-cert-file',
+    secure.caFile,
+    '--tls-auth-clients',
+    'optional',
+    '--aclfile',
+    aclFile,
+  ];
 }
 
 function redisVersion(layout: StackLayout): string {

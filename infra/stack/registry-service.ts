@@ -1,14 +1,22 @@
 /**
  * Apicurio Registry 3.x (Quarkus, in-memory storage) on loopback. Clients use
  * its Confluent-compatible API under /apis/ccompat/v7.
+ *
+ * Secured (`up --secure`): HTTP basic auth, no identity server. The registry's own mechanism chain takes
+ * Quarkus' basic auth (quarkus.http.auth.basic) and Quarkus' embedded users (compiled into this build), so
+ * every API wants the stack's user and password. They go in a properties file readable by the owner only,
+ * named by QUARKUS_CONFIG_LOCATIONS, so the password is in no command line or environment.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LocalService } from './local-service.ts';
+import type { SecureMaterial } from './secure-material.ts';
 import type { StackLayout } from './stack-layout.ts';
 import { startDetached } from './service-process.ts';
 
 export const CCOMPAT_PATH = '/apis/ccompat/v7';
 
-export function registryService(layout: StackLayout): LocalService {
+export function registryService(layout: StackLayout, secure?: SecureMaterial): LocalService {
   const port = layout.ports.registry;
   const base = `http://127.0.0.1:${port}`;
   return {
@@ -32,6 +40,7 @@ export function registryService(layout: StackLayout): LocalService {
           APICURIO_STORAGE_SQL_KIND: 'h2',
           QUARKUS_LOG_LEVEL: 'WARN',
           QUARKUS_LOG_CATEGORY__IO_QUARKUS__LEVEL: 'INFO',
+          ...(secure ? { QUARKUS_CONFIG_LOCATIONS: `file:${basicAuthProperties(secure)}` } : {}),
         },
         logFile: layout.logFile('registry'),
         pidFile: layout.pidFile('registry'),
@@ -41,11 +50,34 @@ export function registryService(layout: StackLayout): LocalService {
       try {
         const response = await fetch(`${base}${CCOMPAT_PATH}/subjects`, {
           signal: AbortSignal.timeout(timeoutMs),
+          ...(secure ? { headers: { authorization: stackAuthorization(secure) } } : {}),
         });
-        return response.ok;
+        // 401: a secured registry asked without credentials (`stack status`) answers, so it is up.
+        return response.ok || (secure === undefined && response.status === 401);
       } catch {
         return false;
       }
     },
   };
+}
+
+function basicAuthProperties(secure: SecureMaterial): string {
+  const file = join(secure.dir, 'registry-auth.properties');
+  const password = readFileSync(secure.passwordFile, 'utf8');
+  writeFileSync(
+    file,
+    [
+      'quarkus.http.auth.basic=true',
+      'quarkus.security.users.embedded.plain-text=true',
+      `quarkus.security.users.embedded.users.${secure.username}=${password}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return file;
+}
+
+function stackAuthorization(secure: SecureMaterial): string {
+  const password = readFileSync(secure.passwordFile, 'utf8');
+  return `Basic ${Buffer.from(`${secure.username}:${password}`).toString('base64')}`;
 }

@@ -1,7 +1,8 @@
 /**
  * Certificates and credentials of the secured local stack (`up --secure`), made fresh on every start with
  * openssl into <stack home>/secure (files readable by the owner only): a CA, the broker's certificate for
- * 127.0.0.1/localhost, a client certificate for mutual TLS, and a random password for the SASL user. Clients
+ * 127.0.0.1/localhost (Kafka's and Redis' TLS ports), a client certificate for mutual TLS, and a random password
+ * for the one user of Kafka SASL, Redis and the registry. Clients
  * get paths to these files, never the secrets themselves in arguments or logs.
  */
 import { execFile } from 'node:child_process';
@@ -20,10 +21,13 @@ export interface SecureMaterial {
   readonly caFile: string;
   /** PEM: the broker's PKCS#8 key followed by its certificate (Kafka's PEM keystore). */
   readonly brokerKeystoreFile: string;
+  /** PEM: the same server certificate (127.0.0.1, localhost) and its key, for Redis' TLS port. */
+  readonly serverCertFile: string;
+  readonly serverKeyFile: string;
   /** PEM: the client's certificate and key, for the mutual-TLS listener. */
   readonly clientCertFile: string;
   readonly clientKeyFile: string;
-  /** The SASL user (PLAIN and SCRAM-SHA-512) and the file holding its password. */
+  /** The user of Kafka SASL (PLAIN and SCRAM-SHA-512), Redis ACL and registry basic auth, and its password's file. */
   readonly username: string;
   readonly passwordFile: string;
 }
@@ -92,6 +96,8 @@ export async function createSecureMaterial(home: string): Promise<SecureMaterial
     dir,
     caFile: file('ca.pem'),
     brokerKeystoreFile: file('broker-keystore.pem'),
+    serverCertFile: file('broker.pem'),
+    serverKeyFile: file('broker.key'),
     clientCertFile: file('client.pem'),
     clientKeyFile: file('client.key'),
     username: SECURE_USERNAME,

@@ -33,6 +33,8 @@ export interface StackLayout {
     readonly registryManagement: number;
     /** Redis. Env KPO_REDIS_PORT. Default 16379. */
     readonly redis: number;
+    /** `up --secure`: Redis' TLS port. Env KPO_REDIS_TLS_PORT. Default redis + 1. */
+    readonly redisTls: number;
   };
   /** Client and controller ports of Kafka node `index` (0-based): the configured pair, then +2 per node. */
   kafkaNodePorts(index: number): { readonly client: number; readonly controller: number };
@@ -71,6 +73,11 @@ export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
         'KPO_REGISTRY_MANAGEMENT_PORT',
       ),
       redis: port(env.KPO_REDIS_PORT, 16379, 'KPO_REDIS_PORT'),
+      redisTls: port(
+        env.KPO_REDIS_TLS_PORT,
+        port(env.KPO_REDIS_PORT, 16379, 'KPO_REDIS_PORT') + 1,
+        'KPO_REDIS_TLS_PORT',
+      ),
     },
     kafkaNodePorts: (index) => ({ client: kafkaPort + 2 * index, controller: controllerPort + 2 * index }),
     kafkaNodesFile: join(home, 'run', 'kafka-nodes'),

@@ -12,7 +12,10 @@ import { compileOptions } from '../options/compile-options.ts';
 import { deepFreeze } from '../options/deep-freeze.ts';
 import { pipelineConfigSchema, type PipelineConfig } from './pipeline-config-schema.ts';
 import { applyKafkaEnv, KAFKA_ENV_NAMES } from '../kafka/kafka-connection-schema.ts';
+import { applyRedisEnv, REDIS_ENV_NAMES } from '../redis/redis-connection-schema.ts';
+import { applyRegistryAuthEnv, REGISTRY_AUTH_ENV_NAMES } from '../serde/registry-auth-schema.ts';
 import { readStackEndpoints, stackKafkaBrokers } from './stack-endpoints.ts';
+import { isRecord } from '../options/is-record.ts';
 
 export const DEFAULT_CONFIG_PATH = 'pipeline.yaml';
 
@@ -28,6 +31,8 @@ export const CONFIG_ENV_NAMES = [
   'MODEL_API_KEY',
   'MODEL_CONTINUATION',
   ...KAFKA_ENV_NAMES,
+  ...REDIS_ENV_NAMES,
+  ...REGISTRY_AUTH_ENV_NAMES,
 ] as const;
 
 export interface LoadOptions {
@@ -97,6 +102,8 @@ function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) endpoints.otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   doc.endpoints = endpoints;
   doc.kafka = applyKafkaEnv(doc.kafka, env);
+  doc.redis = applyRedisEnv(doc.redis, env);
+  doc.schemaRegistry = applyRegistryAuthEnv(doc.schemaRegistry, env);
   // MODEL_ENDPOINTS=http://a:8000,http://b:8000 replaces the file's models with OpenAI-compatible endpoints;
   // MODEL_NAMES=a,b says which model names they serve (default: any); MODEL_CONTINUATION=true says
   // they continue a partial answer (vLLM, SGLang, the simulator, infra/local-model), so a crash mid-answer resumes.
@@ -139,8 +146,4 @@ function list(value: string | undefined): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

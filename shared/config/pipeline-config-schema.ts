@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { kafkaConnectionSchema } from '../kafka/kafka-connection-schema.ts';
+import { redisConnectionSchema } from '../redis/redis-connection-schema.ts';
+import { registryAuthSchema } from '../serde/registry-auth-schema.ts';
 
 export const STAGE_NAMES = ['rag', 'assemble', 'inference', 'post', 'stream'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -172,6 +174,10 @@ export const pipelineConfigSchema = z
     endpoints: endpointsSchema.default({}),
     /** The Kafka client library (and, later, how it authenticates). */
     kafka: kafkaConnectionSchema.default({ client: 'kafkajs', tls: false }),
+    /** How kpo authenticates to Redis and whether over TLS (shared/redis/redis-connection-schema.ts). */
+    redis: redisConnectionSchema.default({ tls: false }),
+    /** Basic auth to the schema registry (shared/serde/registry-auth-schema.ts). Default: none. */
+    schemaRegistry: registryAuthSchema.default({}),
     /**
      * Runtime knobs per stage node (concurrency, queue depth, timeouts, retries, shedding), by node name. A node
      * without an entry runs on the defaults; post and stream default to queueDepth 1024.

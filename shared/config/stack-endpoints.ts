@@ -13,7 +13,7 @@ export interface StackEndpoints {
   readonly kafkaBrokers?: readonly string[];
   readonly schemaRegistryUrl: string;
   readonly redisUrl: string;
-  /** `up --secure`: the secured Kafka listeners and where their CA, client certificate and password are. */
+  /** `up --secure`: the secured Kafka listeners, Redis TLS port, and where the CA, client certificate and password are. */
   readonly secure?: SecureStackEndpoints;
 }
 
@@ -25,6 +25,9 @@ export interface SecureStackEndpoints {
   readonly caFile: string;
   readonly clientCertFile: string;
   readonly clientKeyFile: string;
+  /** Redis' TLS port (rediss://). Both Redis ports want username and password (the default user is off). */
+  readonly redisTlsUrl: string;
+  /** The user of SASL, Redis and the registry's basic auth (the registry wants it in secured mode). */
   readonly username: string;
   readonly passwordFile: string;
 }

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   KPO_TOO_LARGE: 'a record is larger than the configured limit',
   KPO_ENCODE: 'a record could not be encoded against its schema',
   KPO_REGISTRY: 'the schema registry failed or refused a request',
+  KPO_REGISTRY_AUTH: 'the schema registry refused our basic-auth credentials, or wants some',
   KPO_HANDLER: 'a stage handler failed',
   KPO_TIMEOUT: 'an operation ran past its timeout',
   KPO_RETRIES_EXHAUSTED: 'every allowed attempt failed',
@@ -33,6 +34,7 @@ export const ERROR_CODES = {
   KPO_HISTORY_CORRUPT: 'the session history in Redis could not be read',
   KPO_RETRIEVAL: 'the retriever failed',
   KPO_REDIS: 'Redis failed, refused a command or timed out',
+  KPO_REDIS_AUTH: 'Redis refused the connection settings: password, TLS or client certificate',
   KPO_GENERATION_LEASE_LOST:
     'another inference worker took over a request (this one lost its generation lease) and this one stopped',
   KPO_KAFKA: 'the Kafka client failed',

@@ -9,6 +9,7 @@ import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { KpoError } from '../errors/kpo-error.ts';
 import type { KafkaSecurity } from './kafka-security.ts';
+import { speaksTls } from '../net/speaks-tls.ts';
 
 /** ApiVersions v0 (api key 18), correlation id 1, client id "kpo-check": any broker of any version answers it. */
 const API_VERSIONS_V0 = (() => {
@@ -95,22 +96,6 @@ export async function checkBrokerHandshake(
 
 /** How long a plain request may go unanswered before the port is tried with TLS. */
 const TLS_SNIFF_AFTER_MS = 1_000;
-
-/** True when host:port completes a TLS handshake (whatever its certificate). */
-function speaksTls(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tlsConnect({ host, port, rejectUnauthorized: false });
-    const end = (isTls: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(isTls);
-    };
-    const timer = setTimeout(() => end(false), timeoutMs);
-    socket.once('secureConnect', () => end(true));
-    socket.once('error', () => end(false));
-    socket.once('close', () => end(false));
-  });
-}
 
 function tlsFailure(
   error: NodeJS.ErrnoException,

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { KAFKA_CLIENT_NAMES } from './kafka-client-name.ts';
+import { isRecord } from '../options/is-record.ts';
 
 const tlsSchema = z
   .object({
@@ -83,8 +84,4 @@ export function applyKafkaEnv(section: unknown, env: NodeJS.ProcessEnv): Record<
   };
   if (Object.keys(sasl).length > 0) kafka.sasl = { ...(isRecord(kafka.sasl) ? kafka.sasl : {}), ...sasl };
   return kafka;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

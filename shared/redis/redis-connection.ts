@@ -1,6 +1,8 @@
 /**
  * The one way kpo connects to Redis. Every ioredis client of the project is
- * made here, so connection settings (and, later, AUTH/TLS) live in one place.
+ * made here, so connection settings (AUTH, TLS, timeouts) live in one place.
+ *
+ * AUTH and TLS come from `security` (resolveRedisSecurity of the pipeline file's `redis` section).
  *
  * Default: commands fail fast (bounded retries per request) instead of queueing
  * forever while Redis is down, so a stage sees a retryable KPO_REDIS and the
@@ -12,9 +14,12 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { KpoError } from '../errors/kpo-error.ts';
+import { ioredisSecurityOptions, redactAuthArguments, type RedisSecurity } from './redis-security.ts';
 
 export interface RedisConnectionOptions {
   readonly url: string;
+  /** Username, password and TLS. Default: none (a plain connection as the default user). */
+  readonly security?: RedisSecurity;
   /** Per-command retries while reconnecting (0: a command fails at once). Default 2. */
   readonly maxRetriesPerRequest?: number;
   /** Connect timeout. Default 5000 ms. */
@@ -36,7 +41,7 @@ export interface RedisConnectionOptions {
  * once), no per-command retries, a 250 ms command timeout as the backstop, a 1 s connect timeout, reconnecting
  * in the background from the start, errors ignored (the caller counts its own fallbacks).
  */
-export const NEVER_WAIT: Omit<RedisConnectionOptions, 'url'> = {
+export const NEVER_WAIT: Omit<RedisConnectionOptions, 'url' | 'security'> = {
   offlineQueue: false,
   maxRetriesPerRequest: 0,
   commandTimeoutMs: 250,
@@ -48,16 +53,30 @@ export const NEVER_WAIT: Omit<RedisConnectionOptions, 'url'> = {
 
 export function createRedisConnection(options: RedisConnectionOptions): Redis {
   const reconnectMaxDelayMs = options.reconnectMaxDelayMs ?? 2_000;
+  // Settings Redis refused before the first ready (password, certificate) do not heal by reconnecting:
+  // stop, so the first connect fails instead of retrying forever (checkRedisConnection explains it).
+  let everReady = false;
+  let refusedSettings = false;
   const redis = new Redis(options.url, {
     lazyConnect: true,
     enableOfflineQueue: options.offlineQueue ?? true,
     maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
     connectTimeout: options.connectTimeoutMs ?? 5_000,
     commandTimeout: options.commandTimeoutMs ?? 5_000,
-    retryStrategy: (times) => Math.min(50 * times, reconnectMaxDelayMs),
+    retryStrategy: (times) => (refusedSettings ? null : Math.min(50 * times, reconnectMaxDelayMs)),
+    ...ioredisSecurityOptions(options.security ?? {}),
+  });
+  redis.once('ready', () => {
+    everReady = true;
   });
   const { onError } = options;
-  if (onError !== undefined) redis.on('error', (error: Error) => onError(error));
+  redis.on('error', (error: Error) => {
+    redactAuthArguments(error);
+    if (!everReady && isRefusedSetting(error)) refusedSettings = true;
+    // This listener silences ioredis' own printing of unhandled errors: print as it did when no one listens.
+    if (onError === undefined) process.stderr.write(`[ioredis] Unhandled error event: ${error.stack}\n`);
+    else onError(error);
+  });
   if (options.connectNow === true) redis.connect().catch(() => undefined);
   return redis;
 }
@@ -80,6 +99,14 @@ export function redisFailure(operation: string, cause: unknown, sessionId?: stri
     cause,
     ...(sessionId === undefined ? {} : { context: { sessionId } }),
   });
+}
+
+/** A refused password or an untrusted certificate: reconnecting with the same settings cannot help. */
+function isRefusedSetting(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return (
+    /^(WRONGPASS|NOAUTH)/.test(error.message) || /CERT|SELF_SIGNED|UNABLE_TO|DEPTH_ZERO|ALTNAME/.test(code)
+  );
 }
 
 /** True when Redis refused a command because the key holds another type. */

@@ -13,6 +13,7 @@
 import type { StageFigures } from '../metrics/stage-figures.ts';
 import { createRedisConnection, NEVER_WAIT } from '../redis/redis-connection.ts';
 import type { RedisKeyNamespace } from '../redis/redis-key-namespace.ts';
+import type { RedisSecurity } from '../redis/redis-security.ts';
 import { CacheAwareSelector } from './cache-aware-selector.ts';
 import { RedisRoutingHintStore } from './redis-routing-hint-store.ts';
 import { fanOutRoutingMetrics, RoutingCounters, type RoutingMetrics } from './routing-metrics.ts';
@@ -21,6 +22,8 @@ import { stageFiguresRoutingMetrics } from './stage-figures-routing-metrics.ts';
 
 export interface CacheAwareRoutingSetup {
   readonly redisUrl: string;
+  /** AUTH and TLS of the pipeline's Redis. Default: none. */
+  readonly redisSecurity?: RedisSecurity;
   /** The pipeline's key namespace (`redisKeyPrefix`); hints go under `<prefix>:kv:`. */
   readonly keys: RedisKeyNamespace;
   readonly options?: RoutingOptionsInput;
@@ -39,7 +42,11 @@ export interface CacheAwareRouting {
 export function createCacheAwareRouting(setup: CacheAwareRoutingSetup): CacheAwareRouting {
   const options = compileRoutingOptions(setup.options ?? {});
   // Routing must never make a request wait: its own connection, without offline queue or retries.
-  const redis = createRedisConnection({ url: setup.redisUrl, ...NEVER_WAIT });
+  const redis = createRedisConnection({
+    url: setup.redisUrl,
+    ...(setup.redisSecurity === undefined ? {} : { security: setup.redisSecurity }),
+    ...NEVER_WAIT,
+  });
   const store = new RedisRoutingHintStore(redis, setup.keys, options);
   const counters = new RoutingCounters();
   const sinks: RoutingMetrics[] = [counters];

@@ -23,6 +23,8 @@ import { compileOptions } from '../options/compile-options.ts';
 import type { StageNode } from '../pipeline/pipeline-graph.ts';
 import { createRedisConnection } from '../redis/redis-connection.ts';
 import { RedisKeyNamespace } from '../redis/redis-key-namespace.ts';
+import { resolveRedisSecurity } from '../redis/redis-security.ts';
+import { resolveRegistryCredentials } from '../serde/registry-auth-schema.ts';
 import { createMessageCodecs } from '../serde/create-message-codecs.ts';
 import { startTracing } from '../tracing/start-tracing.ts';
 import { createTracingInstrumentation } from '../tracing/tracing-instrumentation.ts';
@@ -77,6 +79,7 @@ export async function runStageHost(options: StageHostOptions): Promise<void> {
   });
   const codecs = await createMessageCodecs({
     schemaRegistryUrl: config.endpoints.schemaRegistryUrl ?? 'none',
+    registryCredentials: resolveRegistryCredentials(config.schemaRegistry, env),
   });
   const metrics = createStageMetrics(stage);
   let redis: Redis | undefined;
@@ -97,7 +100,10 @@ export async function runStageHost(options: StageHostOptions): Promise<void> {
           },
         );
       }
-      redis ??= createRedisConnection({ url: redisUrl });
+      redis ??= createRedisConnection({
+        url: redisUrl,
+        security: resolveRedisSecurity(config.redis, redisUrl, env),
+      });
       return redis;
     },
     keys: new RedisKeyNamespace(config.redisKeyPrefix),

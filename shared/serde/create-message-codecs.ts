@@ -61,6 +61,9 @@ export async function createMessageCodecs(options: MessageCodecsOptions = {}): P
       ? undefined
       : new SchemaRegistryCatalog({
           url: compiled.schemaRegistryUrl,
+          ...(compiled.registryCredentials === undefined
+            ? {}
+            : { credentials: compiled.registryCredentials }),
           requestRetries: compiled.registryRequestRetries,
           unknownIdTtlMs: compiled.unknownSchemaIdTtlMs,
           requestTimeoutMs: compiled.registryRequestTimeoutMs,

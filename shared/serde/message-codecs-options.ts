@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { KpoError } from '../errors/kpo-error.ts';
+import type { RegistryCredentials } from './registry-auth-schema.ts';
 
 /** Kafka's default message.max.bytes / max.request.size: 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
@@ -15,6 +16,8 @@ export const messageCodecsOptionsSchema = z
      * Unset, empty or "none" = registry-less mode (single-object encoding). Default: unset.
      */
     schemaRegistryUrl: z.string().optional(),
+    /** Basic auth to the registry (resolveRegistryCredentials of the `schemaRegistry` section). Default: none. */
+    registryCredentials: z.custom<RegistryCredentials>().optional(),
     /** Encoded records larger than this are refused with KPO_TOO_LARGE, on encode and decode. Default 1 MiB. */
     maxMessageBytes: z.number().int().positive().default(DEFAULT_MAX_MESSAGE_BYTES),
     /** Most characters (UTF-16 units) all chat turns of a PromptRequest may hold. Default 500000. */

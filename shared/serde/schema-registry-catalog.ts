@@ -11,6 +11,8 @@ import { LRUCache } from 'lru-cache';
 import { KpoError } from '../errors/kpo-error.ts';
 import { unframeConfluent } from './confluent-wire-format.ts';
 import type { FramedBody, WriterSchema } from './writer-schema-lookup.ts';
+import { basicAuthorization, type RegistryCredentials } from './registry-auth-schema.ts';
+import { isAuthStatus, registryAuthFailure } from './registry-auth-failure.ts';
 
 export interface SchemaRegistryCatalogOptions {
   /** Base URL of the Confluent API, e.g. http://127.0.0.1:18081/apis/ccompat/v7 for Apicurio. */
@@ -21,6 +23,8 @@ export interface SchemaRegistryCatalogOptions {
   readonly unknownIdTtlMs: number;
   /** Bound of one registry request (each try): a registry that accepts and never answers fails, not hangs. */
   readonly requestTimeoutMs: number;
+  /** HTTP basic auth. Default: none. */
+  readonly credentials?: RegistryCredentials;
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -42,6 +46,11 @@ export class SchemaRegistryCatalog {
     this.registry = new SchemaRegistry({
       host: options.url,
       clientId: 'kafka-prompt-orchestrator',
+      ...(options.credentials === undefined
+        ? {}
+        : {
+            auth: { username: options.credentials.username, password: options.credentials.password.reveal() },
+          }),
       retry: { retries: options.requestRetries },
       // mappersmith applies a request's timeout to each try; the library has no option of its own for it.
       middlewares: [
@@ -96,7 +105,12 @@ export class SchemaRegistryCatalog {
     try {
       response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        headers: {
+          'content-type': 'application/vnd.schemaregistry.v1+json',
+          ...(this.options.credentials === undefined
+            ? {}
+            : { authorization: basicAuthorization(this.options.credentials) }),
+        },
         body: JSON.stringify({ schema }),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs),
       });
@@ -104,6 +118,9 @@ export class SchemaRegistryCatalog {
       throw this.registryError(`registering ${subject}`, error);
     }
     const text = await response.text();
+    if (isAuthStatus(response.status)) {
+      throw registryAuthFailure(this.options.url, response.status, this.options.credentials);
+    }
     if (!response.ok) {
       throw new KpoError(
         'KPO_REGISTRY',
@@ -152,6 +169,10 @@ export class SchemaRegistryCatalog {
   }
 
   private registryError(what: string, error: unknown): KpoError {
+    const status = statusOf(error);
+    if (status !== undefined && isAuthStatus(status)) {
+      return registryAuthFailure(this.options.url, status, this.options.credentials, error);
+    }
     // The library reports a refused connection as status 400 with the socket error in the message.
     return new KpoError('KPO_REGISTRY', `schema registry failed ${what}: ${messageOf(error)}`, {
       retryable: true,

@@ -17,6 +17,7 @@ import { reportCircuitBreakerStates } from './circuit-breaker-figures.ts';
 import { createInferenceStage } from './create-inference-handler.ts';
 import { GenerationGuard } from './generation-guard.ts';
 import { inferenceOptionsSchema } from './options.ts';
+import { resolveRedisSecurity } from '../../shared/redis/redis-security.ts';
 
 type Deps = StageBuildDeps<unknown>;
 
@@ -54,6 +55,7 @@ export default defineStage({
       routingConfig.enabled && config.endpoints.redisUrl !== undefined && !options.batching.enabled
         ? createCacheAwareRouting({
             redisUrl: config.endpoints.redisUrl,
+            redisSecurity: resolveRedisSecurity(config.redis, config.endpoints.redisUrl, deps.env),
             keys: deps.keys,
             options: routingConfig.options,
             figures,
