@@ -10,16 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { after, before, test } from 'node:test';
-import { checkServices } from '../../../cli/service-checks.ts';
 import { stackDown, stackUp } from '../../../infra/stack/local-stack.ts';
 import { parsePipelineConfig } from '../../../shared/config/load-pipeline-config.ts';
-import { stackHome, type SecureStackEndpoints } from '../../../shared/config/stack-endpoints.ts';
+import type { SecureStackEndpoints } from '../../../shared/config/stack-endpoints.ts';
 import { KpoError } from '../../../shared/errors/kpo-error.ts';
 import { createLogger } from '../../../shared/logging/create-logger.ts';
 import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import type { KafkaConnectionConfig } from '../../../shared/kafka/kafka-connection-schema.ts';
 import { resolveKafkaSecurity } from '../../../shared/kafka/kafka-security.ts';
-import { freePortRange } from '../../helpers/free-port.ts';
+import { secureStackEnv } from '../../helpers/secure-stack-env.ts';
+import { serviceCheckFailure } from '../../helpers/service-check-failure.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 
 let stackEnv: NodeJS.ProcessEnv;
@@ -27,15 +27,7 @@ let secure: SecureStackEndpoints;
 let password: string;
 
 before(async () => {
-  // kafka, controller, then the SASL_SSL (+6) and mutual-TLS (+7) listeners: 8 consecutive ports.
-  const first = await freePortRange(8);
-  stackEnv = {
-    ...process.env,
-    KPO_HOME: mkdtempSync(join(tmpdir(), 'kpo-secure-')),
-    KPO_DIST: join(stackHome(), 'dist'),
-    KPO_KAFKA_PORT: String(first),
-    KPO_KAFKA_CONTROLLER_PORT: String(first + 1),
-  };
+  stackEnv = await secureStackEnv();
   const up = await stackUp(() => undefined, { env: stackEnv, secure: true, only: ['kafka'] });
   secure = up.endpoints.secure!;
   password = readFileSync(secure.passwordFile, 'utf8');
@@ -102,16 +94,7 @@ async function serviceCheckError(
     { kafka, endpoints: { kafkaBrokers: [broker], schemaRegistryUrl: 'none', redisUrl: 'redis://unused:1' } },
     env,
   );
-  const started = Date.now();
-  const error = await checkServices(config, {}, 15_000).then(
-    () => assert.fail('the service check passed'),
-    (failure: unknown) => failure,
-  );
-  assert.ok(error instanceof KpoError, String(error));
-  console.log(`${error.code} after ${Date.now() - started} ms: ${error.message}`);
-  assert.equal(error.message.split('\n').length, 1, 'one line');
-  assert.ok(!error.message.includes(password), 'the password is not in the message');
-  return error;
+  return serviceCheckFailure(config, {}, password);
 }
 
 test('a wrong SASL password ends the service check with one KPO_KAFKA_AUTH line naming the user', async () => {

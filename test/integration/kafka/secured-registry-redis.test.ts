@@ -15,7 +15,7 @@ import { checkServices } from '../../../cli/service-checks.ts';
 import { stackDown, stackUp } from '../../../infra/stack/local-stack.ts';
 import { parsePipelineConfig } from '../../../shared/config/load-pipeline-config.ts';
 import type { PipelineConfig } from '../../../shared/config/pipeline-config-schema.ts';
-import { stackHome, type StackEndpoints } from '../../../shared/config/stack-endpoints.ts';
+import type { StackEndpoints } from '../../../shared/config/stack-endpoints.ts';
 import { KpoError } from '../../../shared/errors/kpo-error.ts';
 import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
 import { resolveKafkaSecurity } from '../../../shared/kafka/kafka-security.ts';
@@ -23,7 +23,8 @@ import { createRedisConnection } from '../../../shared/redis/redis-connection.ts
 import { resolveRedisSecurity } from '../../../shared/redis/redis-security.ts';
 import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
 import { resolveRegistryCredentials } from '../../../shared/serde/registry-auth-schema.ts';
-import { freePortRange } from '../../helpers/free-port.ts';
+import { secureStackEnv } from '../../helpers/secure-stack-env.ts';
+import { serviceCheckFailure } from '../../helpers/service-check-failure.ts';
 import { readTopic } from '../../helpers/read-topic.ts';
 import { uniqueName } from '../../helpers/unique-name.ts';
 import { sampleMessages } from '../../unit/serde/sample-messages.ts';
@@ -34,19 +35,7 @@ let password: string;
 let wrongPasswordFile: string;
 
 before(async () => {
-  // Kafka, its controller, SASL_SSL (+6) and mutual TLS (+7); registry and its management port; Redis and its TLS port.
-  const first = await freePortRange(12);
-  stackEnv = {
-    ...process.env,
-    KPO_HOME: mkdtempSync(join(tmpdir(), 'kpo-secure-')),
-    KPO_DIST: join(stackHome(), 'dist'),
-    KPO_KAFKA_PORT: String(first),
-    KPO_KAFKA_CONTROLLER_PORT: String(first + 1),
-    KPO_REGISTRY_PORT: String(first + 8),
-    KPO_REGISTRY_MANAGEMENT_PORT: String(first + 9),
-    KPO_REDIS_PORT: String(first + 10),
-    KPO_REDIS_TLS_PORT: String(first + 11),
-  };
+  stackEnv = await secureStackEnv();
   endpoints = (await stackUp(() => undefined, { env: stackEnv, secure: true })).endpoints;
   password = readFileSync(endpoints.secure!.passwordFile, 'utf8');
   wrongPasswordFile = join(mkdtempSync(join(tmpdir(), 'kpo-wrong-')), 'password');
@@ -135,22 +124,12 @@ test('right credentials: a record encoded through the registry goes over SASL_SS
   }
 });
 
-/** The service check's error: one line, no password in it. */
-async function checkError(
+/** The service check's error (one line, no password in it), the Kafka check left out. */
+function checkError(
   config: PipelineConfig,
   needs: { registry?: boolean; redis?: boolean },
 ): Promise<KpoError> {
-  const started = Date.now();
-  const error = await checkServices(config, { kafka: false, ...needs }, 15_000).then(
-    () => assert.fail('the service check passed'),
-    (failure: unknown) => failure,
-  );
-  assert.ok(error instanceof KpoError, String(error));
-  console.log(`${error.code} after ${Date.now() - started} ms: ${error.message}`);
-  assert.equal(error.message.split('\n').length, 1, 'one line');
-  assert.ok(!error.message.includes(password), 'the password is not in the message');
-  assert.ok(!inspect(error, { depth: 8 }).includes(password), 'nor anywhere in the error');
-  return error;
+  return serviceCheckFailure(config, { kafka: false, ...needs }, password);
 }
 
 test('a wrong or missing registry password ends the check with one KPO_REGISTRY_AUTH line; encoding fails the same way', async () => {
