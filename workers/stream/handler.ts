@@ -13,12 +13,8 @@
  * and the answer are appended to the session's history BEFORE the done event
  * goes out (so the client's next turn sees them), once per request.
  *
- * Outbox: per handled chunk the new state is saved together with the events
- * it makes (one write), BEFORE they are sent; then they are sent in seq order.
- * A worker that dies after the broker took an event therefore left it in the
- * saved outbox, and the worker that takes the request over sends only the
- * outbox events the output topic does not hold yet (SentEventsLookup): a
- * retry or a takeover repeats no event, and loses none. A save is refused
+ * Outbox (stream-outbox.ts): per handled chunk the new state is saved
+ * together with the events it makes, before they are sent. A save is refused
  * when another worker saved since this copy was loaded (the partition went
  * away and came back): the copy is dropped and the chunk handled on the saved
  * state.
@@ -29,12 +25,13 @@ import { KpoError, toKpoError } from '../../shared/errors/kpo-error.ts';
 import type { ClientEvent, TokenChunk } from '../../shared/messages/types.ts';
 import type { ConversationHistoryStore } from '../../shared/redis/conversation-history-store.ts';
 import type { StreamProgressStore } from '../../shared/redis/stream-progress-store.ts';
-import type { EmitOptions, HandlerContext, StageHandler } from '../../shared/runtime/stage-handler.ts';
+import type { HandlerContext, StageHandler } from '../../shared/runtime/stage-handler.ts';
 import { terminalEvent, terminalOfFinalChunk, tokenEvent } from './client-events.ts';
 import { OUT_OF_BAND_SEQ } from '../../shared/messages/failure-protocol.ts';
 import type { StreamOptions } from './options.ts';
 import { RequestStream } from './request-stream.ts';
 import type { SentEventsLookup } from './sent-events-lookup.ts';
+import { StreamOutbox } from './stream-outbox.ts';
 
 /** Reloads of a request's saved state for one chunk before the chunk fails (another worker keeps saving). */
 const MAX_RELOADS = 3;
@@ -60,11 +57,13 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
   private readonly options: Readonly<StreamOptions>;
   private readonly now: () => number;
   private readonly streams: LRUCache<string, RequestStream>;
+  private readonly outbox: StreamOutbox;
 
   constructor(deps: StreamHandlerDeps) {
     this.deps = deps;
     this.options = deps.options;
     this.now = deps.now ?? Date.now;
+    this.outbox = new StreamOutbox(deps);
     this.streams = new LRUCache<string, RequestStream>({
       max: deps.options.maxRequests,
       ttl: deps.options.requestIdleTtlMs,
@@ -93,7 +92,7 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
     const handled = await stream.exclusive(async () => {
       if (this.streams.get(input.requestId) !== stream) return false;
       stream.latestContext = context;
-      await this.sendOutbox(stream, context);
+      await this.outbox.send(stream, context);
       this.accept(stream, input);
       // A chunk that changed nothing is not saved, so no save fences it. A repeat needs no fence (a stale copy
       // is behind the saved state, so it is a repeat there too); one parked for a gap does, or it might wait
@@ -274,65 +273,15 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
     context: HandlerContext<ClientEvent>,
   ): Promise<boolean> {
     const savedAtMs = this.now();
-    let events: ClientEvent[];
     try {
-      events = await this.dueEvents(stream, flushHeld);
-      const progress = {
-        ...stream.toProgress(),
-        version: stream.version + 1,
-        outbox: events,
-        outboxSavedAtMs: savedAtMs,
-      };
-      if (!(await this.deps.progress.save(stream.sessionId, stream.requestId, progress))) return false;
+      const events = await this.dueEvents(stream, flushHeld);
+      if (!(await this.outbox.save(stream, events, savedAtMs))) return false;
     } catch (error) {
       this.drop(stream);
       throw error;
     }
-    stream.version += 1;
-    stream.dirty = false;
-    stream.outbox = events;
-    stream.outboxSavedAtMs = savedAtMs;
-    stream.outboxSent = false;
-    stream.outboxUnsure = false;
-    await this.sendOutbox(stream, context);
+    await this.outbox.send(stream, context);
     return true;
-  }
-
-  /**
-   * Sends the outbox events not yet on their topic. Right after a save none is; after a failed send or on a
-   * copy loaded from the store (a takeover), the topic is asked which are.
-   */
-  private async sendOutbox(stream: RequestStream, context: HandlerContext<ClientEvent>): Promise<void> {
-    if (stream.outboxSent) return;
-    const first = stream.outbox[0];
-    const last = stream.outbox.at(-1);
-    if (first === undefined || last === undefined) return;
-    const sentThrough = stream.outboxUnsure
-      ? await this.deps.sent.highestSent({
-          topic: stream.replyTo ?? this.deps.outputTopic,
-          key: stream.sessionId,
-          requestId: stream.requestId,
-          fromSeq: first.seq,
-          toSeq: last.seq,
-          sinceMs: stream.outboxSavedAtMs,
-        })
-      : first.seq - 1;
-    stream.outboxUnsure = true;
-    for (const event of stream.outbox) {
-      if (event.seq <= sentThrough) continue;
-      await context.emit(event, this.emitOptions(stream, event.seq));
-      if (event.type !== 'token') this.reportTerminal(event);
-    }
-    stream.outboxSent = true;
-    stream.outboxUnsure = false;
-  }
-
-  private reportTerminal(event: ClientEvent): void {
-    try {
-      this.deps.onTerminal?.(event);
-    } catch {
-      // instrumentation must not break the stream
-    }
   }
 
   private scheduleFlush(stream: RequestStream): void {
@@ -345,7 +294,7 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
           const context = stream.latestContext;
           if (stream.terminated || stream.heldText.length === 0 || context === undefined) return;
           if (this.streams.get(stream.requestId) !== stream) return;
-          await this.sendOutbox(stream, context);
+          await this.outbox.send(stream, context);
           if (!(await this.saveAndSend(stream, true, context))) this.drop(stream);
         })
         .catch(() => {
@@ -370,11 +319,5 @@ export class StreamHandler implements StageHandler<TokenChunk, ClientEvent> {
       if (failure.retryable) throw failure;
       this.deps.onHistoryAppendFailed?.(failure, stream.requestId);
     }
-  }
-
-  private emitOptions(stream: RequestStream, seq: number): EmitOptions {
-    return stream.replyTo === null
-      ? { seq, key: stream.sessionId }
-      : { seq, key: stream.sessionId, topic: stream.replyTo };
   }
 }
