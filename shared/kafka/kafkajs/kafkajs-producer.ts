@@ -11,9 +11,18 @@
  * the same numbers would be taken for a repeat and silently dropped. So the
  * producer that gave up is replaced by a fresh one (a new producer ID and
  * sequences); the old one is disconnected once its other sends settled.
+ *
+ * Why a send checks which partitions were acknowledged: kafkajs 2.2.4 retries a
+ * send per broker and skips every broker that already answered it. When the
+ * leader of a partition whose write failed (its broker died) moves to a broker
+ * that already answered for other partitions, those records are never sent,
+ * and the send still succeeds: records silently lost (seen as one missing seq
+ * on the output topic during a broker kill). So the partition kafkajs chose for
+ * each record is noted (a partitioner wrapper) and records of partitions the
+ * send's answers do not name are sent again.
  */
 import kafkajs from 'kafkajs';
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { Message, PartitionerArgs, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
 import type { OutgoingRecord, ProducerPort } from '../kafka-port.ts';
 import { KpoError } from '../../errors/kpo-error.ts';
 import { kafkaError } from './kafkajs-errors.ts';
@@ -33,6 +42,9 @@ const MAX_RETRY_TIME_MS = 1_000;
  */
 const toMessage = (record: OutgoingRecord): Message => record;
 
+/** Sends again of records kafkajs skipped (above) before the send fails. */
+const MAX_SKIPPED_RESENDS = 3;
+
 /** A kafkajs producer and the sends running on it. */
 interface ProducerSlot {
   readonly producer: Producer;
@@ -44,6 +56,8 @@ interface ProducerSlot {
 export class KafkajsProducer implements ProducerPort {
   private slot: ProducerSlot;
   private closed = true;
+  /** The partition kafkajs' partitioner chose for a record (asked again on each of its tries). */
+  private readonly chosenPartition = new WeakMap<Message, number>();
 
   constructor(
     private readonly kafka: kafkajs.Kafka,
@@ -73,7 +87,7 @@ export class KafkajsProducer implements ProducerPort {
     slot.inFlight += 1;
     try {
       await this.connected(slot);
-      await slot.producer.sendBatch({ acks: -1, topicMessages });
+      await this.sendUntilAcknowledged(slot.producer, topicMessages);
     } catch (error) {
       this.retire(slot);
       throw sendFailure(error, topicMessages, this.sendRetries);
@@ -82,6 +96,47 @@ export class KafkajsProducer implements ProducerPort {
       if (slot.retired && slot.inFlight === 0) void this.disconnect(slot);
     }
   }
+
+  /** Sends, then sends again the records of partitions no answer named (kafkajs skipped them). */
+  private async sendUntilAcknowledged(producer: Producer, topicMessages: TopicMessages[]): Promise<void> {
+    let pending = topicMessages;
+    for (let resends = 0; ; resends++) {
+      const answers = await producer.sendBatch({ acks: -1, topicMessages: pending });
+      pending = this.unacknowledged(pending, answers);
+      if (pending.length === 0) return;
+      if (resends >= MAX_SKIPPED_RESENDS) {
+        throw new KpoError(
+          'KPO_KAFKA',
+          `records to ${pending.map((t) => t.topic).join(', ')} were not acknowledged after ${resends} sends again`,
+          { retryable: true, context: { topic: pending[0]?.topic } },
+        );
+      }
+    }
+  }
+
+  /** The records whose partition no answer names (records of an unknown partition count as acknowledged). */
+  private unacknowledged(sent: TopicMessages[], answers: readonly RecordMetadata[]): TopicMessages[] {
+    const acknowledged = new Set(answers.map((a) => `${a.topicName}\u0000${a.partition}`));
+    return sent
+      .map(({ topic, messages }) => ({
+        topic,
+        messages: messages.filter((message) => {
+          const partition = this.chosenPartition.get(message);
+          return partition !== undefined && !acknowledged.has(`${topic}\u0000${partition}`);
+        }),
+      }))
+      .filter((t) => t.messages.length > 0);
+  }
+
+  /** kafkajs' default (Java-compatible murmur2) partitioner, noting its choice per record. */
+  private notingPartitioner = (): ((args: PartitionerArgs) => number) => {
+    const partitioner = kafkajs.Partitioners.DefaultPartitioner();
+    return (args) => {
+      const partition = partitioner(args);
+      this.chosenPartition.set(args.message, partition);
+      return partition;
+    };
+  };
 
   async close(): Promise<void> {
     if (this.closed) return;
@@ -95,7 +150,7 @@ export class KafkajsProducer implements ProducerPort {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+        createPartitioner: this.notingPartitioner,
         retry: { retries: this.sendRetries, initialRetryTime: 100, maxRetryTime: MAX_RETRY_TIME_MS },
       }),
       connected: undefined,
