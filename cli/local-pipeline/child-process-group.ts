@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { readyLine } from '../../infra/child-process/ready-line.ts';
+import { stopChild } from '../../infra/child-process/stop-child.ts';
 
 export interface ChildSpec {
   readonly name: string;
@@ -38,31 +40,14 @@ export class ChildProcessGroup {
     });
     this.running.push({ spec, child });
     child.stderr?.pipe(log);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(
-          new Error(`${spec.name} was not ready within ${spec.readyTimeoutMs} ms (log: ${spec.logFile})`),
-        );
-      }, spec.readyTimeoutMs);
-      const lines = createInterface({ input: child.stdout });
-      let ready = false;
-      lines.on('line', (line) => {
-        log.write(`${line}\n`);
-        const match = ready ? null : spec.readyLine.exec(line);
-        if (match) {
-          ready = true;
-          clearTimeout(timer);
-          resolve(match);
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        if (!ready)
-          reject(
-            new Error(`${spec.name} exited (${signal ?? code}) before it was ready (log: ${spec.logFile})`),
-          );
-      });
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => log.write(`${line}\n`));
+    return readyLine(child, {
+      lines,
+      pattern: spec.readyLine,
+      timeoutMs: spec.readyTimeoutMs,
+      name: spec.name,
+      detail: () => ` (log: ${spec.logFile})`,
     });
   }
 
@@ -71,22 +56,14 @@ export class ChildProcessGroup {
     return this.running.filter((r) => r.child.exitCode === null).map((r) => r.spec.name);
   }
 
-  /** Stops every child (workers first, in reverse start order). Idempotent. */
+  /** Stops every child (workers first, in reverse start order); rejects when one would not go. Idempotent. */
   stopAll(graceMs = 15_000): Promise<void> {
-    this.stopping ??= Promise.all(
-      [...this.running].reverse().map(
-        ({ child }) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-            child.once('exit', () => {
-              clearTimeout(killer);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
-    ).then(() => undefined);
+    this.stopping ??= Promise.allSettled(
+      [...this.running].reverse().map(({ child }) => stopChild(child, graceMs)),
+    ).then((outcomes) => {
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    });
     return this.stopping;
   }
 }

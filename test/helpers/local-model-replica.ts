@@ -8,8 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ensureLocalModelAssets } from '../../infra/local-model/local-model-assets.ts';
-import { stopChild } from '../../infra/model-sim/spawn-replica.ts';
+import { readyLine } from '../../infra/child-process/ready-line.ts';
+import { stopChild } from '../../infra/child-process/stop-child.ts';
 import { PROJECT_ROOT } from '../../shared/config/stack-endpoints.ts';
+import { settlesWithin } from '../../shared/timers/settles-within.ts';
 
 const MAIN = join(PROJECT_ROOT, 'infra', 'local-model', 'main.ts');
 /** Fetching the model (93 MB) and engine on a cold machine, and loading it on a busy one, take a while. */
@@ -25,47 +27,21 @@ export interface LocalModelReplica {
 }
 
 export async function startLocalModelReplica(args: readonly string[] = []): Promise<LocalModelReplica> {
-  await withTimeout(ensureLocalModelAssets(), FETCH_TIMEOUT_MS, 'fetching the local model');
+  const assets = ensureLocalModelAssets();
+  if (!(await settlesWithin(assets, FETCH_TIMEOUT_MS)))
+    throw new Error(`timed out after ${FETCH_TIMEOUT_MS} ms fetching the local model`);
+  await assets;
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stderr.on('data', (data: Buffer) => (output += data.toString('utf8')));
   const lines = createInterface({ input: child.stdout });
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`local-model exited with ${code}: ${output}`))),
-  );
-  exited.catch(() => undefined);
-  const lineMatching = (pattern: RegExp): Promise<RegExpExecArray> =>
-    new Promise((resolve) => {
-      const onLine = (line: string): void => {
-        const match = pattern.exec(line);
-        if (match === null) return;
-        lines.off('line', onLine);
-        resolve(match);
-      };
-      lines.on('line', onLine);
-    });
-  const listening = lineMatching(/^local-model listening on /);
-  const loading = await withTimeout(
-    Promise.race([lineMatching(/^local-model loading on (\S+)/), exited]),
-    READY_TIMEOUT_MS,
-    'local-model to listen',
-  ).catch((error: unknown) => {
-    child.kill('SIGKILL');
-    throw error;
-  });
-  const ready = withTimeout(Promise.race([listening, exited]), READY_TIMEOUT_MS, 'local-model to load').then(
-    () => undefined,
-  );
-  ready.catch(() => child.kill('SIGKILL'));
+  const line = (pattern: RegExp, timeoutMs: number) =>
+    readyLine(child, { lines, pattern, timeoutMs, name: 'local-model', detail: () => `: ${output}` });
+  // Both waits start now: the two lines may come in one chunk.
+  const ready = line(/^local-model listening on /, 2 * READY_TIMEOUT_MS).then(() => undefined);
+  ready.catch(() => undefined); // the caller awaits it (or not: a failed start throws below anyway)
+  const loading = await line(/^local-model loading on (\S+)/, READY_TIMEOUT_MS);
   return { url: loading[1]!, process: child, ready, stop: () => stopChild(child) };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
