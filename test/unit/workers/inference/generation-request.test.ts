@@ -2,23 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AssembledPrompt } from '../../../../shared/messages/types.ts';
 import { generationRequestOf, userTurnOf } from '../../../../workers/inference/generation-request.ts';
-import { promptRequest } from '../message-fixtures.ts';
+import { assembledPrompt } from './assembled-prompt.ts';
 
-const input: AssembledPrompt = {
-  request: promptRequest({
-    messages: [{ role: 'user', content: 'what is kafka?' }],
-    model: 'sim-8b',
-    params: { temperature: 0, topP: 1, seed: null },
-    maxTokens: 32,
-    createdAtMs: 1_700_000_000_000,
-  }),
-  messages: [{ role: 'user', content: 'what is kafka?' }],
-  prompt: null,
-  tokenCount: 40,
-  prefixBlockHashes: ['b0', 'b1'],
-  blockSize: 16,
-  droppedHistoryTurns: 0,
-};
+const input = assembledPrompt({ tokenCount: 40, prefixBlockHashes: ['b0', 'b1'] });
 
 test('the model call carries the session and prefix block hashes routing needs', () => {
   const request = generationRequestOf(input);

@@ -1,32 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KpoError } from '../../../../shared/errors/kpo-error.ts';
-import type { AssembledPrompt, TokenChunk } from '../../../../shared/messages/types.ts';
+import type { TokenChunk } from '../../../../shared/messages/types.ts';
 import type { GenerationEvent, GenerationResult } from '../../../../shared/model/types.ts';
 import type { EmitOptions, HandlerContext } from '../../../../shared/runtime/stage-handler.ts';
 import { CancelRegistry } from '../../../../workers/inference/cancel-registry.ts';
 import { InferenceHandler, type GenerateStream } from '../../../../workers/inference/handler.ts';
-import { promptRequest } from '../message-fixtures.ts';
+import { assembledPrompt } from './assembled-prompt.ts';
 import { ANSWER_WORDS, wordsModel } from './words-model.ts';
 
-const input: AssembledPrompt = {
-  request: promptRequest({
-    messages: [{ role: 'user', content: 'what is kafka?' }],
-    model: 'sim-8b',
-    params: { temperature: 0, topP: 1, seed: null },
-    maxTokens: 32,
-    createdAtMs: 1_700_000_000_000,
-  }),
+const input = assembledPrompt({
   messages: [
     { role: 'system', content: 'be brief' },
     { role: 'user', content: 'what is kafka?' },
   ],
-  prompt: null,
   tokenCount: 12,
-  prefixBlockHashes: [],
-  blockSize: 16,
-  droppedHistoryTurns: 0,
-};
+});
 
 const result: GenerationResult = {
   type: 'done',

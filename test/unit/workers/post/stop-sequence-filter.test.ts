@@ -5,6 +5,7 @@ import {
   applyStopSequences,
   longestSuffixThatStartsAStop,
 } from '../../../../workers/post/stop-sequence-filter.ts';
+import { cutText } from './cut-text.ts';
 
 function runChunks(chunks: readonly string[], stops: readonly string[]): { text: string; stopped: boolean } {
   let held = '';
@@ -53,13 +54,7 @@ test('any split of a text into chunks gives the same output as the whole text', 
       fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 8 }),
       fc.constantFrom(['##'], ['</e>'], ['ab#', 'b<'], ['#a', '#']),
       (text, cuts, stops) => {
-        const points = [...new Set(cuts.map((c) => Math.min(c, text.length)))].sort((x, y) => x - y);
-        const chunks: string[] = [];
-        let at = 0;
-        for (const point of [...points, text.length]) {
-          chunks.push(text.slice(at, point));
-          at = point;
-        }
+        const chunks = cutText(text, cuts);
         assert.deepEqual(runChunks(chunks, stops), runChunks([text], stops));
       },
     ),

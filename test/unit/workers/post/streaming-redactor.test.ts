@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compileRules, redactStep } from '../../../../workers/post/streaming-redactor.ts';
 import { BUILTIN_REDACTION_RULES } from '../../../../workers/post/redaction-rules.ts';
+import { cutText } from './cut-text.ts';
 
 const rules = compileRules([BUILTIN_REDACTION_RULES.email, BUILTIN_REDACTION_RULES['api-key']]);
 
@@ -75,13 +76,7 @@ test('any split of a text gives the same redaction as the whole text', () => {
         .map((pairs) => pairs.map(([w, s]) => w + s).join('')),
       fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 10 }),
       (text, cuts) => {
-        const points = [...new Set(cuts.map((c) => Math.min(c, text.length)))].sort((x, y) => x - y);
-        const chunks: string[] = [];
-        let at = 0;
-        for (const point of [...points, text.length]) {
-          chunks.push(text.slice(at, point));
-          at = point;
-        }
+        const chunks = cutText(text, cuts);
         assert.equal(runChunks(chunks), runChunks([text]));
       },
     ),
