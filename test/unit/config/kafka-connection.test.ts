@@ -27,7 +27,7 @@ function configError(raw: unknown, env: NodeJS.ProcessEnv = {}): KpoError {
   assert.fail('the config was accepted');
 }
 
-test("the README's Confluent Cloud, MSK and Aiven examples are valid pipeline files", () => {
+test("the README's Confluent Cloud, MSK, Aiven, registry and Redis examples are valid pipeline files", () => {
   const readme = readFileSync('README.md', 'utf8');
   const section = readme.slice(
     readme.indexOf('## Connecting to your cluster'),
@@ -36,9 +36,12 @@ test("the README's Confluent Cloud, MSK and Aiven examples are valid pipeline fi
   const examples = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map(
     (match) => parse(match[1]!) as unknown,
   );
-  assert.equal(examples.length, 3);
-  const mechanisms = examples.map((raw) => parsePipelineConfig(raw).kafka.sasl?.mechanism ?? 'mutual TLS');
+  assert.equal(examples.length, 5);
+  const configs = examples.map((raw) => parsePipelineConfig(raw));
+  const mechanisms = configs.slice(0, 3).map((config) => config.kafka.sasl?.mechanism ?? 'mutual TLS');
   assert.deepEqual(mechanisms, ['plain', 'scram-sha-512', 'mutual TLS']);
+  assert.equal(configs[3]?.schemaRegistry.username, 'REGISTRYAPIKEY01');
+  assert.deepEqual(configs[4]?.redis, { username: 'kpo', tls: { caFile: '/etc/kpo/redis-ca.pem' } });
 });
 
 test('the SASL password comes from the environment or a file, and prints as [redacted]', () => {
