@@ -99,6 +99,7 @@ async function runBench() {
           maxTokens: options.maxTokens,
           // Longer than any step's own deadline: the bench's arrivals decide when a request timed out.
           eventTimeoutMs: (options.stepSeconds + options.drainSeconds + 60) * 1000,
+          partitionLingerMs: options.partitionLingerMs,
         })
       : new PipelinePath({
           kafka,

@@ -29,6 +29,8 @@ export interface BenchOptions {
    * output topic (the pipeline alone, without the client's cost).
    */
   readonly via: 'client' | 'raw';
+  /** --via client: PromptClient's partitionLingerMs (undefined = the client's default). */
+  readonly partitionLingerMs: number | undefined;
 }
 
 const numbers = (text: string): number[] =>
@@ -60,6 +62,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'client (the PromptClient, default) or raw (own producer and output-topic consumer)',
       'client',
     )
+    .option(
+      '--partition-linger-ms <ms>',
+      "--via client: the client's partitionLingerMs (default: the client's)",
+    )
     .exitOverride();
   program.parse([...argv], { from: 'user' });
   const o = program.opts<Record<string, string | boolean | undefined>>();
@@ -85,6 +91,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     outDir: String(o.out),
     profileDir: typeof o.profile === 'string' ? o.profile : undefined,
     via: viaOf(String(o.via)),
+    partitionLingerMs: o.partitionLingerMs === undefined ? undefined : num('partitionLingerMs'),
   };
 }
 

@@ -22,6 +22,7 @@ export interface ClientPathOptions {
   readonly maxTokens: number;
   /** A request with no event for this long ends as a timeout. */
   readonly eventTimeoutMs: number;
+  readonly partitionLingerMs: number | undefined;
 }
 
 export class ClientPath implements BenchPath {
@@ -36,6 +37,7 @@ export class ClientPath implements BenchPath {
       outputTopic: options.outputTopic,
       cancelTopic: options.cancelTopic,
       eventTimeoutMs: options.eventTimeoutMs,
+      partitionLingerMs: options.partitionLingerMs,
     });
   }
 

@@ -18,4 +18,11 @@ export interface PromptClientOptions {
   readonly cancelTopic?: string;
   /** Longest a request's event stream waits for its next event before ending with a KPO_TIMEOUT error. Default 120000 ms. */
   readonly eventTimeoutMs?: number;
+  /**
+   * How long an output partition stays read after its last open request ended. Default 60000 ms. A partition
+   * the reader already reads delivers a new request's first event as soon as it is written; one assigned anew
+   * first waits out the reader's idle poll (kafkajs sleeps maxWaitTime, 100 ms, while nothing is fetched) and
+   * an end-offset lookup. Chat turns of one session map to the same partition. 0 = stop reading at once.
+   */
+  readonly partitionLingerMs?: number;
 }

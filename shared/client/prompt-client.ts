@@ -8,11 +8,14 @@
  * end offset of the session's output partition (unless it already reads that
  * partition), so every event of the request lies at or after its position —
  * nothing is missed, however late the reader fetches, and no rejoin or
- * reconnect can move it to "latest". Partitions no followed request maps to are
- * not fetched, and records of other sessions on a followed partition are
- * skipped without decoding.
+ * reconnect can move it to "latest". A partition stays read for
+ * partitionLingerMs after its last request ended (the next turn of a chat is
+ * on it, and a partition being read delivers at once); after that, partitions
+ * no followed request maps to are not fetched. Records of other sessions on a
+ * read partition are skipped without decoding.
  */
 import { randomUUID } from 'node:crypto';
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { AdminPort, ConsumedBatch, PartitionReaderPort, ProducerPort } from '../kafka/kafka-port.ts';
 import type { ClientEvent, PromptRequest } from '../messages/types.ts';
 import { HEADER } from '../messages/header-names.ts';
@@ -47,6 +50,9 @@ export class PromptClient {
   private readonly reading = new Set<number>();
   /** Output partitions whose end offset is being read. */
   private readonly opening = new Map<number, Promise<void>>();
+  /** Read partitions no open request maps to, each with the timer that stops reading it. */
+  private readonly lingering = new Map<number, NodeJS.Timeout>();
+  private readonly partitionLingerMs: number;
   private connection: Promise<Connection> | undefined;
 
   constructor(private readonly options: PromptClientOptions) {
@@ -56,6 +62,7 @@ export class PromptClient {
       cancel: options.cancelTopic ?? 'llm.cancel',
     };
     this.eventTimeoutMs = options.eventTimeoutMs ?? 120_000;
+    this.partitionLingerMs = options.partitionLingerMs ?? 60_000;
   }
 
   /** Connects the producer and the output reader. Called by submit() when needed; a failed start is retried by the next call. */
@@ -87,9 +94,9 @@ export class PromptClient {
     return { requestId: request.requestId, sessionId: request.sessionId, events: queue };
   }
 
-  /** What the client follows now: open requests and the output partitions it reads for them. */
-  following(): { readonly requests: number; readonly partitions: number } {
-    return { requests: this.queues.size, partitions: this.reading.size };
+  /** What the client follows now: open requests, the output partitions they map to, and all it reads. */
+  following(): { readonly requests: number; readonly partitions: number; readonly reading: number } {
+    return { requests: this.queues.size, partitions: this.followers.size, reading: this.reading.size };
   }
 
   /** Asks the pipeline to stop a request; its stream ends with a cancelled event. */
@@ -105,6 +112,8 @@ export class PromptClient {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.lingering.values()) clearTimeout(timer);
+    this.lingering.clear();
     const connection = await this.connection?.catch(() => undefined);
     this.connection = undefined;
     if (connection) await closeAll(connection);
@@ -141,6 +150,8 @@ export class PromptClient {
   }
 
   private follow(requestId: string, sessionId: string, partition: number): RequestEventQueue {
+    clearTimeout(this.lingering.get(partition));
+    this.lingering.delete(partition);
     this.followers.set(partition, (this.followers.get(partition) ?? 0) + 1);
     const queue = new RequestEventQueue(requestId, sessionId, this.eventTimeoutMs, () => {
       this.queues.delete(requestId);
@@ -157,9 +168,20 @@ export class PromptClient {
       return;
     }
     this.followers.delete(partition);
-    if (this.reading.delete(partition)) {
-      void this.connection?.then(({ reader }) => reader.unassign([partition])).catch(() => undefined);
+    if (!this.reading.has(partition)) return;
+    if (this.partitionLingerMs === 0) {
+      this.stopReading(partition);
+      return;
     }
+    // unref: a lingering partition never keeps the process alive.
+    const timer = setTimeout(() => this.stopReading(partition), this.partitionLingerMs).unref();
+    this.lingering.set(partition, timer);
+  }
+
+  private stopReading(partition: number): void {
+    this.lingering.delete(partition);
+    if (this.followers.has(partition) || !this.reading.delete(partition)) return;
+    void this.connection?.then(({ reader }) => reader.unassign([partition])).catch(() => undefined);
   }
 
   /**

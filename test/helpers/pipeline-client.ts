@@ -10,6 +10,7 @@ export async function pipelineClient(
   config: PipelineConfig,
   clientId: string,
   eventTimeoutMs = 60_000,
+  partitionLingerMs?: number,
 ): Promise<PromptClient> {
   const { kafkaBrokers, schemaRegistryUrl } = serviceEndpoints();
   const { topics } = config;
@@ -20,6 +21,7 @@ export async function pipelineClient(
     outputTopic: topics.output,
     cancelTopic: topics.cancel,
     eventTimeoutMs,
+    partitionLingerMs,
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * PromptClient failure paths on the real broker and registry: a failed start
  * is retried by the next call, and a prompt that cannot be sent leaves nothing
- * followed.
+ * followed; a partition no request maps to any more is read for
+ * partitionLingerMs, then not at all.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { ensureTopics } from '../../../shared/pipeline/ensure-topics.ts';
 import { pipelineTopicSpecs } from '../../../shared/pipeline/pipeline-topics.ts';
 import { pipelineClient } from '../../helpers/pipeline-client.ts';
 import { writeTestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 test('a start that failed (no output topic yet) is not cached: the next call starts', async (t) => {
   const { config } = writeTestPipelineConfig({}, 2);
@@ -19,14 +21,14 @@ test('a start that failed (no output topic yet) is not cached: the next call sta
   const admin = await testAdmin(t);
   await ensureTopics(admin, pipelineTopicSpecs(config));
   await client.start();
-  assert.deepEqual(client.following(), { requests: 0, partitions: 0 });
+  assert.deepEqual(client.following(), { requests: 0, partitions: 0, reading: 0 });
 });
 
 test('a prompt that cannot be encoded is refused and leaves no request or partition followed', async (t) => {
   const { config } = writeTestPipelineConfig({}, 2);
   const admin = await testAdmin(t);
   await ensureTopics(admin, pipelineTopicSpecs(config));
-  const client = await pipelineClient(config, 'client-encode-leak');
+  const client = await pipelineClient(config, 'client-encode-leak', 60_000, 0);
   t.after(() => client.close());
   await assert.rejects(
     client.submit({
@@ -35,5 +37,23 @@ test('a prompt that cannot be encoded is refused and leaves no request or partit
       messages: [{ role: 'wizard', content: 'hi' }],
     }),
   );
-  assert.deepEqual(client.following(), { requests: 0, partitions: 0 });
+  assert.deepEqual(client.following(), { requests: 0, partitions: 0, reading: 0 });
+});
+
+test('an output partition no open request maps to is still read for partitionLingerMs, then not', async (t) => {
+  const { config } = writeTestPipelineConfig({}, 2);
+  const admin = await testAdmin(t);
+  await ensureTopics(admin, pipelineTopicSpecs(config));
+  const client = await pipelineClient(config, 'client-linger', 60_000, 500);
+  t.after(() => client.close());
+  // A prompt the schema refuses: its partition was opened (end offset read) before the encode failed.
+  await assert.rejects(
+    // @ts-expect-error a role the schema does not know: encoding must fail
+    client.submit({ sessionId: 's-linger', messages: [{ role: 'wizard', content: 'hi' }] }),
+  );
+  assert.deepEqual(client.following(), { requests: 0, partitions: 0, reading: 1 });
+  await waitFor(() => client.following().reading === 0, {
+    timeoutMs: 10_000,
+    what: 'the lingering partition to be let go',
+  });
 });
