@@ -4,12 +4,13 @@
  * followed; a partition no request maps to any more is read for
  * partitionLingerMs, then not at all.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { testAdmin } from '../../helpers/test-admin.ts';
 import { ensureTopics } from '../../../shared/pipeline/ensure-topics.ts';
 import { pipelineTopicSpecs } from '../../../shared/pipeline/pipeline-topics.ts';
 import { pipelineClient } from '../../helpers/pipeline-client.ts';
+import type { PromptClient } from '../../../shared/client/prompt-client.ts';
 import { writeTestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
@@ -24,33 +25,31 @@ test('a start that failed (no output topic yet) is not cached: the next call sta
   assert.deepEqual(client.following(), { requests: 0, partitions: 0, reading: 0 });
 });
 
-test('a prompt that cannot be encoded is refused and leaves no request or partition followed', async (t) => {
+/** A client of fresh topics whose one submit the schema refuses (after the partition's end offset was read). */
+async function clientAfterRefusedPrompt(
+  t: TestContext,
+  clientId: string,
+  partitionLingerMs: number,
+): Promise<PromptClient> {
   const { config } = writeTestPipelineConfig({}, 2);
   const admin = await testAdmin(t);
   await ensureTopics(admin, pipelineTopicSpecs(config));
-  const client = await pipelineClient(config, 'client-encode-leak', 60_000, 0);
+  const client = await pipelineClient(config, clientId, 60_000, partitionLingerMs);
   t.after(() => client.close());
   await assert.rejects(
-    client.submit({
-      sessionId: 's-bad',
-      // @ts-expect-error a role the schema does not know: encoding must fail
-      messages: [{ role: 'wizard', content: 'hi' }],
-    }),
+    // @ts-expect-error a role the schema does not know: encoding must fail
+    client.submit({ sessionId: `s-${clientId}`, messages: [{ role: 'wizard', content: 'hi' }] }),
   );
+  return client;
+}
+
+test('a prompt that cannot be encoded is refused and leaves no request or partition followed', async (t) => {
+  const client = await clientAfterRefusedPrompt(t, 'client-encode-leak', 0);
   assert.deepEqual(client.following(), { requests: 0, partitions: 0, reading: 0 });
 });
 
 test('an output partition no open request maps to is still read for partitionLingerMs, then not', async (t) => {
-  const { config } = writeTestPipelineConfig({}, 2);
-  const admin = await testAdmin(t);
-  await ensureTopics(admin, pipelineTopicSpecs(config));
-  const client = await pipelineClient(config, 'client-linger', 60_000, 500);
-  t.after(() => client.close());
-  // A prompt the schema refuses: its partition was opened (end offset read) before the encode failed.
-  await assert.rejects(
-    // @ts-expect-error a role the schema does not know: encoding must fail
-    client.submit({ sessionId: 's-linger', messages: [{ role: 'wizard', content: 'hi' }] }),
-  );
+  const client = await clientAfterRefusedPrompt(t, 'client-linger', 500);
   assert.deepEqual(client.following(), { requests: 0, partitions: 0, reading: 1 });
   await waitFor(() => client.following().reading === 0, {
     timeoutMs: 10_000,
