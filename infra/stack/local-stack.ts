@@ -3,7 +3,7 @@
  * plain processes on loopback, for machines without Docker. `up` is idempotent,
  * returns only when every service answers, and on failure stops what it started.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   stackEndpointsPath,
@@ -114,6 +114,22 @@ export async function stackUp(
   if (options.secure && kafkaNodes > 1) {
     throw new KpoError('KPO_CONFIG_INVALID', '--secure runs one Kafka node: drop --brokers, or --secure');
   }
+  // Fresh certificates and a fresh password would not match what running services hold, and a plain `up` over a
+  // secured stack would hand out endpoints without the settings they want: either way, down first.
+  const runsSecure = existsSync(layout.secureMarkerFile);
+  const alive = (service: LocalService): boolean => {
+    const pid = readPid(layout.pidFile(service.name));
+    return pid !== undefined && isAlive(pid);
+  };
+  if ((options.secure || runsSecure) && services(layout, running).some(alive)) {
+    const why = options.secure
+      ? '--secure would make certificates and a password its running services do not hold'
+      : 'it runs with --secure, and a plain up would hand out its endpoints without their credentials';
+    throw new KpoError(
+      'KPO_STACK_START',
+      `the stack already runs: ${why}. Fix: \`npm run stack -- down\` first`,
+    );
+  }
   const secure = options.secure ? await createSecureMaterial(layout.home) : undefined;
   const all = services(layout, kafkaNodes, secure);
   const wanted = all.filter((s) => options.only?.includes(serviceKind(s)) ?? true);
@@ -137,6 +153,8 @@ export async function stackUp(
   }
   mkdirSync(dirname(layout.kafkaNodesFile), { recursive: true });
   writeFileSync(layout.kafkaNodesFile, String(kafkaNodes));
+  if (secure) writeFileSync(layout.secureMarkerFile, '');
+  else rmSync(layout.secureMarkerFile, { force: true });
 
   const startMs: Record<string, number> = {};
   try {
@@ -183,6 +201,7 @@ export async function stackDown(
     if (await stopProcess(layout.pidFile(service.name))) log(`${service.name} stopped`);
   }
   rmSync(layout.kafkaNodesFile, { force: true });
+  rmSync(layout.secureMarkerFile, { force: true });
   rmSync(stackEndpointsPath(env), { force: true });
 }
 

@@ -40,6 +40,8 @@ export interface StackLayout {
   kafkaNodePorts(index: number): { readonly client: number; readonly controller: number };
   /** Where `up` records how many Kafka nodes it started, so `down`/`status` see the whole cluster. */
   readonly kafkaNodesFile: string;
+  /** Present while the stack was started with `up --secure`. */
+  readonly secureMarkerFile: string;
   dataDir(service: ServiceName): string;
   logFile(service: ServiceName): string;
   pidFile(service: ServiceName): string;
@@ -81,6 +83,7 @@ export function stackLayout(env: NodeJS.ProcessEnv = process.env): StackLayout {
     },
     kafkaNodePorts: (index) => ({ client: kafkaPort + 2 * index, controller: controllerPort + 2 * index }),
     kafkaNodesFile: join(home, 'run', 'kafka-nodes'),
+    secureMarkerFile: join(home, 'run', 'secure'),
     dataDir: (service) => join(home, 'data', service),
     logFile: (service) => join(home, 'logs', `${service}.log`),
     pidFile: (service) => join(home, 'run', `${service}.pid`),

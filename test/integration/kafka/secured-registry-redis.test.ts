@@ -208,6 +208,21 @@ test('plaintext to the Redis TLS port, TLS to its plain port, or an unknown CA e
   assert.match(unknownCa.message, /REDIS_TLS_CA_FILE/);
 });
 
+test('up again on the running secured stack, with or without --secure, refuses with one line and keeps its password', async () => {
+  for (const secure of [true, false]) {
+    await assert.rejects(
+      stackUp(() => undefined, { env: stackEnv, secure }),
+      (error: unknown) => {
+        assert.ok(error instanceof KpoError && error.code === 'KPO_STACK_START', String(error));
+        assert.match(error.message, /the stack already runs: .*Fix: `npm run stack -- down` first$/);
+        return true;
+      },
+    );
+  }
+  assert.equal(readFileSync(endpoints.secure!.passwordFile, 'utf8'), password);
+  await checkServices(securedConfig(), { kafka: false, registry: true, redis: true }, 15_000);
+});
+
 test('the Redis and registry passwords print as [redacted] in resolved settings', () => {
   const config = securedConfig();
   const settings = {
