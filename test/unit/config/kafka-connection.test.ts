@@ -1,31 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { parse } from 'yaml';
 import { parsePipelineConfig } from '../../../shared/config/load-pipeline-config.ts';
-import { KpoError } from '../../../shared/errors/kpo-error.ts';
 import { resolveKafkaSecurity } from '../../../shared/kafka/kafka-security.ts';
+import { configError, tempFile } from '../../helpers/config-test-inputs.ts';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-
-function file(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'kpo-kafka-')), name);
-  writeFileSync(path, text);
-  return path;
-}
-
-function configError(raw: unknown, env: NodeJS.ProcessEnv = {}): KpoError {
-  try {
-    parsePipelineConfig(raw, env);
-  } catch (error) {
-    assert.ok(error instanceof KpoError, String(error));
-    return error;
-  }
-  assert.fail('the config was accepted');
-}
 
 test("the README's Confluent Cloud, MSK, Aiven, registry and Redis examples are valid pipeline files", () => {
   const readme = readFileSync('README.md', 'utf8');
@@ -57,7 +39,9 @@ test('the SASL password comes from the environment or a file, and prints as [red
     assert.ok(!printed.includes(secret), printed);
   }
   const fromFile = parsePipelineConfig({
-    kafka: { sasl: { mechanism: 'scram-sha-512', username: 'u', passwordFile: file('pw', `${secret}\n`) } },
+    kafka: {
+      sasl: { mechanism: 'scram-sha-512', username: 'u', passwordFile: tempFile('pw', `${secret}\n`) },
+    },
   });
   assert.equal(resolveKafkaSecurity(fromFile.kafka, {}).sasl?.password.reveal(), secret);
   const missing = parsePipelineConfig({ kafka: { sasl: { mechanism: 'plain', username: 'u' } } });
@@ -78,7 +62,7 @@ test('a password in the pipeline file, or a certificate without its key, is refu
 });
 
 test('the environment sets every kafka field, and files that are not PEM fail naming the field', () => {
-  const ca = file('ca.pem', PEM);
+  const ca = tempFile('ca.pem', PEM);
   const config = parsePipelineConfig(
     {},
     {
@@ -93,6 +77,6 @@ test('the environment sets every kafka field, and files that are not PEM fail na
   assert.deepEqual(config.kafka.sasl, { mechanism: 'scram-sha-512', username: 'kpo' });
   assert.equal(resolveKafkaSecurity(config.kafka, { KAFKA_SASL_PASSWORD: 'x' }).tls?.ca, PEM);
   assert.equal(parsePipelineConfig({}, { KAFKA_SSL: 'true' }).kafka.tls, true);
-  const notPem = parsePipelineConfig({ kafka: { tls: { caFile: file('ca.txt', 'hello') } } });
+  const notPem = parsePipelineConfig({ kafka: { tls: { caFile: tempFile('ca.txt', 'hello') } } });
   assert.throws(() => resolveKafkaSecurity(notPem.kafka, {}), /kafka\.tls\.caFile: .* is not a PEM file/);
 });

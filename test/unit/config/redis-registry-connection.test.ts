@@ -1,45 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { inspect } from 'node:util';
 import { parsePipelineConfig } from '../../../shared/config/load-pipeline-config.ts';
-import { KpoError } from '../../../shared/errors/kpo-error.ts';
 import { printableRedisUrl } from '../../../shared/redis/redis-connection-check.ts';
 import { ioredisSecurityOptions, resolveRedisSecurity } from '../../../shared/redis/redis-security.ts';
 import {
   basicAuthorization,
   resolveRegistryCredentials,
 } from '../../../shared/serde/registry-auth-schema.ts';
+import { configError, tempFile } from '../../helpers/config-test-inputs.ts';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const SECRET = 'hunter2-very-secret';
 
-function file(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'kpo-redis-')), name);
-  writeFileSync(path, text);
-  return path;
-}
-
-function configError(raw: unknown, env: NodeJS.ProcessEnv = {}): KpoError {
-  try {
-    parsePipelineConfig(raw, env);
-  } catch (error) {
-    assert.ok(error instanceof KpoError, String(error));
-    return error;
-  }
-  assert.fail('the config was accepted');
-}
-
 test('the environment sets every redis field; files are read and the password prints as [redacted]', () => {
-  const ca = file('ca.pem', PEM);
+  const ca = tempFile('ca.pem', PEM);
   const config = parsePipelineConfig(
     {},
     {
       REDIS_URL: 'redis://cache:6380',
       REDIS_USERNAME: 'kpo',
-      REDIS_PASSWORD_FILE: file('pw', `${SECRET}\n`),
+      REDIS_PASSWORD_FILE: tempFile('pw', `${SECRET}\n`),
       REDIS_TLS_CA_FILE: ca,
       REDIS_TLS_CERT_FILE: ca,
       REDIS_TLS_KEY_FILE: ca,
@@ -79,7 +60,7 @@ test('a password in the file, a certificate without its key, or a CA that is not
   assert.match(inFile.message, /redis/);
   const halfTls = configError({ redis: { tls: { certFile: '/c.pem' } } });
   assert.match(halfTls.message, /certFile and keyFile go together/);
-  const notPem = parsePipelineConfig({}, { REDIS_TLS_CA_FILE: file('ca.der', 'binary') });
+  const notPem = parsePipelineConfig({}, { REDIS_TLS_CA_FILE: tempFile('ca.der', 'binary') });
   assert.throws(
     () => resolveRedisSecurity(notPem.redis, 'redis://x:1', {}),
     /redis\.tls\.caFile: .* is not a PEM file/,
@@ -102,7 +83,7 @@ test('registry basic auth: a user needs a password from the environment or a fil
     {},
     {
       SCHEMA_REGISTRY_USERNAME: 'KEY',
-      SCHEMA_REGISTRY_PASSWORD_FILE: file('pw', `${SECRET}\n`),
+      SCHEMA_REGISTRY_PASSWORD_FILE: tempFile('pw', `${SECRET}\n`),
     },
   );
   assert.equal(resolveRegistryCredentials(fromFile.schemaRegistry, {})?.password.reveal(), SECRET);
