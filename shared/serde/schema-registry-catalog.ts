@@ -8,6 +8,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { LRUCache } from 'lru-cache';
+import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import { KpoError } from '../errors/kpo-error.ts';
 import { unframeConfluent } from './confluent-wire-format.ts';
 import type { FramedBody, WriterSchema } from './writer-schema-lookup.ts';
@@ -41,6 +42,7 @@ export class SchemaRegistryCatalog {
   private readonly registry: SchemaRegistry;
   private readonly writers = new Map<number, WriterSchema>();
   private readonly unknownIds: LRUCache<number, true>;
+  private readonly startRetries: RetryPolicy;
 
   constructor(private readonly options: SchemaRegistryCatalogOptions) {
     this.registry = new SchemaRegistry({
@@ -61,6 +63,15 @@ export class SchemaRegistryCatalog {
       ],
     });
     this.unknownIds = new LRUCache({ max: 10_000, ttl: options.unknownIdTtlMs });
+    // A slow or restarting registry at start (a cold one can take seconds for its first write, and the
+    // library does not retry a timed-out request): requestRetries more tries. Registering is idempotent.
+    this.startRetries = retry(
+      handleWhen((error) => error instanceof KpoError && error.retryable),
+      {
+        maxAttempts: options.requestRetries,
+        backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }),
+      },
+    );
   }
 
   /**
@@ -70,9 +81,14 @@ export class SchemaRegistryCatalog {
    * registry request to decode.
    */
   async idFor(subject: string, schema: string, type: avro.Type, register: boolean): Promise<number> {
-    let id: number | undefined;
+    const id = await this.startRetries.execute(() => this.lookUpOrRegister(subject, schema, register));
+    this.writers.set(id, { key: `id:${id}`, label: `schema id ${id}`, type });
+    return id;
+  }
+
+  private async lookUpOrRegister(subject: string, schema: string, register: boolean): Promise<number> {
     try {
-      id = await this.registry.getRegistryIdBySchema(subject, { type: SchemaType.AVRO, schema });
+      return await this.registry.getRegistryIdBySchema(subject, { type: SchemaType.AVRO, schema });
     } catch (error) {
       // The library turns the registry's 404 (subject or schema not found) into this exact class.
       const notFound = error instanceof Error && error.name === 'ConfluentSchemaRegistryError';
@@ -86,10 +102,8 @@ export class SchemaRegistryCatalog {
           },
         );
       }
-      id = await this.register(subject, schema);
+      return this.register(subject, schema);
     }
-    this.writers.set(id, { key: `id:${id}`, label: `schema id ${id}`, type });
-    return id;
   }
 
   /**

@@ -33,6 +33,7 @@ import type {
 import { confluentKafkaError, rdCall } from './confluent-errors.ts';
 import { consumedRecord } from './confluent-consumed-record.ts';
 import { FetchLoopWaker } from './fetch-loop-waker.ts';
+import { CommitAcknowledgements } from './commit-acknowledgements.ts';
 import type {
   LibrdkafkaBinding,
   LibrdkafkaConfig,
@@ -47,6 +48,8 @@ const ERR_REVOKE_PARTITIONS = -174;
 /** Messages taken from librdkafka's queue per loop turn. */
 const CONSUME_BATCH = 1_000;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** A commit the coordinator has not answered by then fails (retryable); the offset committer tries again. */
+const COMMIT_TIMEOUT_MS = 30_000;
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 /** The partitions of `from` that are not in `remove`. */
@@ -82,6 +85,7 @@ export class ConfluentConsumer implements ConsumerPort {
   private joined = false;
   private loop: Promise<void> | undefined;
   private readonly waker = new FetchLoopWaker();
+  private readonly commitAcks = new CommitAcknowledgements(COMMIT_TIMEOUT_MS);
   private firstAssignment: (() => void) | undefined;
   private readonly maxWaitTimeMs: number;
   private readonly rebalanceTimeoutMs: number;
@@ -118,6 +122,8 @@ export class ConfluentConsumer implements ConsumerPort {
         rebalance_cb: (error: LibrdkafkaError, assignment: RdTopicPartition[]) =>
           this.onRebalance(error, assignment),
         queue_non_empty_cb: () => this.waker.wake(),
+        offset_commit_cb: (error: LibrdkafkaError | undefined, offsets: RdTopicPartition[]) =>
+          this.commitAcks.onCommitted(error, offsets),
       },
       { 'auto.offset.reset': (options.fromBeginning ?? true) ? 'earliest' : 'latest' },
     );
@@ -275,12 +281,21 @@ export class ConfluentConsumer implements ConsumerPort {
     const consumer = this.consumer;
     if (offsets.length === 0 || !consumer) return;
     const context = { topic: offsets[0]?.topic, partition: offsets[0]?.partition };
-    await rdCall('commit failed', context, (done) =>
-      consumer.commitCb(
-        offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: Number(offset) })),
-        done,
-      ),
-    );
+    const stored = this.commitAcks.expect(offsets);
+    stored.catch(() => undefined); // awaited below; a commit refused at once rejects it before that
+    try {
+      // Calls back once the commit is queued; `stored` settles when the coordinator answered.
+      await rdCall('commit failed', context, (done) =>
+        consumer.commitCb(
+          offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: Number(offset) })),
+          done,
+        ),
+      );
+    } catch (error) {
+      this.commitAcks.abandon(offsets, error as Error);
+      throw error;
+    }
+    await stored;
   }
 
   lag(): readonly (TopicPartition & { readonly lag: number })[] {
@@ -300,6 +315,7 @@ export class ConfluentConsumer implements ConsumerPort {
     this.firstAssignment?.();
     this.waker.wake();
     await this.loop;
+    this.commitAcks.failAll(confluentKafkaError(new Error('the consumer closed'), 'commit failed'));
     const consumer = this.consumer;
     if (!consumer) return;
     await rdCall('consumer close failed', {}, (done) => {

@@ -44,6 +44,7 @@ import type {
   TopicPartition,
 } from '../kafka-port.ts';
 import { kafkaError } from './kafkajs-errors.ts';
+import { consumerRetry } from './kafkajs-consumer-retry.ts';
 import { consumedRecord } from './kafkajs-consumed-record.ts';
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -84,6 +85,7 @@ export class KafkajsConsumer implements ConsumerPort {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
       allowAutoTopicCreation: false,
+      retry: consumerRetry(() => this.closed),
     });
   }
 

@@ -25,6 +25,7 @@ import type {
   PartitionReaderPort,
 } from '../kafka-port.ts';
 import { kafkaError } from './kafkajs-errors.ts';
+import { consumerRetry } from './kafkajs-consumer-retry.ts';
 import { consumedRecord } from './kafkajs-consumed-record.ts';
 
 /** How long close() gives the broker to forget the private group. */
@@ -54,6 +55,7 @@ export class KafkajsPartitionReader implements PartitionReaderPort {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
       allowAutoTopicCreation: false,
+      retry: consumerRetry(() => this.closed),
     });
   }
 
