@@ -25,4 +25,9 @@ export interface PromptClientOptions {
    * an end-offset lookup. Chat turns of one session map to the same partition. 0 = stop reading at once.
    */
   readonly partitionLingerMs?: number;
+  /**
+   * How long close() waits for each Kafka client (reader, producer, admin) to disconnect. Default 10000 ms.
+   * kafkajs can take seconds to leave a group, and a disconnect that races a rebalance can hang; close() ends anyway.
+   */
+  readonly closeTimeoutMs?: number;
 }

@@ -22,6 +22,7 @@ import { HEADER } from '../messages/header-names.ts';
 import type { PromptClientOptions } from './prompt-client-options.ts';
 import { RequestEventQueue } from './request-event-queue.ts';
 import { partitionForKey } from './session-partition.ts';
+import { settlesWithin } from '../timers/settles-within.ts';
 
 /** What a caller provides; everything else has a default. */
 export type PromptInput = Pick<PromptRequest, 'sessionId' | 'messages'> & Partial<PromptRequest>;
@@ -53,6 +54,7 @@ export class PromptClient {
   /** Read partitions no open request maps to, each with the timer that stops reading it. */
   private readonly lingering = new Map<number, NodeJS.Timeout>();
   private readonly partitionLingerMs: number;
+  private readonly closeTimeoutMs: number;
   private connection: Promise<Connection> | undefined;
 
   constructor(private readonly options: PromptClientOptions) {
@@ -63,6 +65,7 @@ export class PromptClient {
     };
     this.eventTimeoutMs = options.eventTimeoutMs ?? 120_000;
     this.partitionLingerMs = options.partitionLingerMs ?? 60_000;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
   }
 
   /** Connects the producer and the output reader. Called by submit() when needed; a failed start is retried by the next call. */
@@ -116,7 +119,7 @@ export class PromptClient {
     this.lingering.clear();
     const connection = await this.connection?.catch(() => undefined);
     this.connection = undefined;
-    if (connection) await closeAll(connection);
+    if (connection) await closeAll(connection, this.closeTimeoutMs);
   }
 
   private connected(): Promise<Connection> {
@@ -144,7 +147,7 @@ export class PromptClient {
       this.reading.clear();
       return { ...connection, partitionCount: partitions.length };
     } catch (error) {
-      await closeAll(connection);
+      await closeAll(connection, this.closeTimeoutMs);
       throw error;
     }
   }
@@ -220,12 +223,14 @@ export class PromptClient {
   }
 }
 
-async function closeAll(connection: Connection): Promise<void> {
-  await Promise.allSettled([
-    connection.reader.close(),
-    connection.producer.close(),
-    connection.admin.close(),
-  ]);
+/** Closes the connection's clients, each waited for at most timeoutMs (ref: false: the wait keeps no process alive). */
+async function closeAll(connection: Connection, timeoutMs: number): Promise<void> {
+  const { reader, producer, admin } = connection;
+  await Promise.all(
+    [reader.close(), producer.close(), admin.close()].map((closing) =>
+      settlesWithin(closing, timeoutMs, { ref: false }),
+    ),
+  );
 }
 
 function withDefaults(input: PromptInput): PromptRequest {

@@ -1,10 +1,18 @@
 /** AdminPort over the kafkajs admin client. */
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import type { AdminPort, PartitionOffset, PartitionWatermarks, TopicSpec } from '../kafka-port.ts';
 import { kafkaError } from './kafkajs-errors.ts';
 import { kafkajsStyleTopics } from '../kafkajs-style-topics.ts';
 import { waitForTopicLeaders } from '../wait-for-topic-leaders.ts';
+
+/** kafkajs errors that mean "ask again in a moment": a partition's leadership is moving. */
+const LEADERSHIP_MOVING = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+const LEADERSHIP_RETRY = retry(
+  handleWhen((error) => 'type' in error && LEADERSHIP_MOVING.has(String(error.type))),
+  { maxAttempts: 5, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }) },
+);
 
 /** How long createTopics waits for every new partition to have a leader. */
 const TOPIC_LEADER_WAIT_MS = 30_000;
@@ -69,7 +77,9 @@ export class KafkajsAdmin implements AdminPort {
 
   async topicOffsets(topic: string): Promise<readonly PartitionWatermarks[]> {
     try {
-      const offsets = await this.admin.fetchTopicOffsets(topic);
+      // kafkajs retries only UNKNOWN_TOPIC_OR_PARTITION here; a partition whose leadership is still moving (a topic
+      // created a moment ago, a broker that just came back) answers NOT_LEADER for a moment and is worth a retry.
+      const offsets = await LEADERSHIP_RETRY.execute(() => this.admin.fetchTopicOffsets(topic));
       return offsets
         .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
         .sort((a, b) => a.partition - b.partition);

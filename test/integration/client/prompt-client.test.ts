@@ -2,7 +2,7 @@
  * PromptClient failure paths on the real broker and registry: a failed start
  * is retried by the next call, and a prompt that cannot be sent leaves nothing
  * followed; a partition no request maps to any more is read for
- * partitionLingerMs, then not at all.
+ * partitionLingerMs, then not at all; close() ends even when a disconnect hangs.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,12 @@ import { testAdmin } from '../../helpers/test-admin.ts';
 import { ensureTopics } from '../../../shared/pipeline/ensure-topics.ts';
 import { pipelineTopicSpecs } from '../../../shared/pipeline/pipeline-topics.ts';
 import { pipelineClient } from '../../helpers/pipeline-client.ts';
-import type { PromptClient } from '../../../shared/client/prompt-client.ts';
+import { PromptClient } from '../../../shared/client/prompt-client.ts';
+import { createKafkaClient } from '../../../shared/kafka/create-kafka-client.ts';
+import type { KafkaClientPort } from '../../../shared/kafka/kafka-port.ts';
+import { createMessageCodecs } from '../../../shared/serde/create-message-codecs.ts';
+import { settlesWithin } from '../../../shared/timers/settles-within.ts';
+import { serviceEndpoints } from '../../helpers/services.ts';
 import { writeTestPipelineConfig } from '../../helpers/test-pipeline-config.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
@@ -39,6 +44,7 @@ async function clientAfterRefusedPrompt(
   await assert.rejects(
     // @ts-expect-error a role the schema does not know: encoding must fail
     client.submit({ sessionId: `s-${clientId}`, messages: [{ role: 'wizard', content: 'hi' }] }),
+    /does not match its schema at messages\.0\.role/,
   );
   return client;
 }
@@ -55,4 +61,40 @@ test('an output partition no open request maps to is still read for partitionLin
     timeoutMs: 10_000,
     what: 'the lingering partition to be let go',
   });
+});
+
+test('close() ends within closeTimeoutMs when a Kafka client never finishes disconnecting', async (t) => {
+  const { config } = writeTestPipelineConfig({}, 2);
+  const admin = await testAdmin(t);
+  await ensureTopics(admin, pipelineTopicSpecs(config));
+  const kafka = createKafkaClient({
+    brokers: serviceEndpoints().kafkaBrokers,
+    clientId: 'client-close-hang',
+  });
+  // The real reader, whose close() the test itself awaits; the client gets one whose close() never settles.
+  const withHangingReaderClose: KafkaClientPort = {
+    createConsumer: (options) => kafka.createConsumer(options),
+    createProducer: () => kafka.createProducer(),
+    createAdmin: () => kafka.createAdmin(),
+    createPartitionReader: (options) => {
+      const reader = kafka.createPartitionReader(options);
+      t.after(() => reader.close());
+      return {
+        run: (onBatch) => reader.run(onBatch),
+        assign: (positions) => reader.assign(positions),
+        unassign: (partitions) => reader.unassign(partitions),
+        positions: () => reader.positions(),
+        close: () => new Promise<void>(() => undefined),
+      };
+    },
+  };
+  const client = new PromptClient({
+    kafka: withHangingReaderClose,
+    codecs: await createMessageCodecs({ schemaRegistryUrl: serviceEndpoints().schemaRegistryUrl }),
+    outputTopic: config.topics.output,
+    closeTimeoutMs: 500,
+  });
+  await client.start();
+  const closed = await settlesWithin(client.close(), 5_000, { ref: false });
+  assert.ok(closed, 'close() still pending 5 s after a 500 ms closeTimeoutMs');
 });
