@@ -1,6 +1,6 @@
 /**
  * The port contract for the librdkafka adapter (@confluentinc/kafka-javascript).
- * The package is built natively by scripts/install-confluent-client.sh (.ci/run
+ * The package is built natively by scripts/install-confluent-client.sh (npm test
  * runs it); where it is missing this file fails with that line — it never skips.
  */
 import { ConfluentClient } from '../../../shared/kafka/confluent/confluent-client.ts';
